@@ -1,0 +1,79 @@
+package refapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+)
+
+// MaxBodyBytes bounds every JSON request body.
+const MaxBodyBytes = 64 << 10
+
+// ErrorBody is the JSON shape of every error response.
+type ErrorBody struct {
+	Error string `json:"error"`
+}
+
+// WriteJSON writes v as the response body with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// WriteError writes {"error": msg} with status.
+func WriteError(w http.ResponseWriter, status int, msg string) {
+	WriteJSON(w, status, ErrorBody{Error: msg})
+}
+
+// DecodeJSON decodes exactly one JSON object from r's body into v, rejecting
+// unknown fields, trailing data and bodies over MaxBodyBytes. Its errors are
+// meant for the client (respond 400 with err.Error()).
+func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		var maxErr *http.MaxBytesError
+		switch {
+		case errors.As(err, &typeErr):
+			return fmt.Errorf("field %q must be a JSON %s", typeErr.Field, typeErr.Type)
+		case errors.As(err, &maxErr):
+			return fmt.Errorf("body is larger than %d bytes", MaxBodyBytes)
+		case errors.Is(err, io.EOF):
+			return errors.New("body is empty: send a JSON object")
+		}
+		return fmt.Errorf("body is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return errors.New("body has data after the JSON object")
+	}
+	return nil
+}
+
+// QueryInt parses the optional integer query parameter name, returning def
+// when absent and an error for the client when outside [lo, hi].
+func QueryInt(r *http.Request, name string, def, lo, hi int64) (int64, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("query parameter %s=%q must be an integer in [%d, %d]", name, s, lo, hi)
+	}
+	return n, nil
+}
+
+// PathID parses the {id} path segment as a positive integer.
+func PathID(r *http.Request) (int64, error) {
+	s := r.PathValue("id")
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("id %q must be a positive integer", s)
+	}
+	return n, nil
+}
