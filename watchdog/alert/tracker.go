@@ -111,7 +111,9 @@ func (t *tracker) tick(now time.Time) []Alert {
 		t.prune(p, now)
 		switch {
 		case p.suppressed > 0:
-			out = t.emit(p, now, false, out)
+			if len(p.sent) < t.lim.burst { // room again: tell the current state
+				out = t.emit(p, now, false, out)
+			}
 		case p.active && !p.oneShot && now.Sub(p.lastSent) >= t.lim.repeat:
 			out = t.emit(p, now, true, out)
 		case !p.active && len(p.sent) == 0:
