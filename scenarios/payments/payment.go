@@ -6,10 +6,8 @@ package payments
 import (
 	"embed"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
-	"regexp"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -42,26 +40,12 @@ type Request struct {
 	Merchant string `json:"merchant"`
 }
 
-var currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
-
 // MaxMerchant bounds the merchant name.
 const MaxMerchant = 200
 
 // Validate reports every problem with req, worded for the client.
 func (req Request) Validate() error {
-	var errs []error
-	if req.Amount == nil {
-		errs = append(errs, errors.New("amount is required (integer minor units, e.g. 1250 for 12.50)"))
-	} else if *req.Amount <= 0 {
-		errs = append(errs, fmt.Errorf("amount must be > 0 minor units, got %d", *req.Amount))
-	}
-	if !currencyRE.MatchString(req.Currency) {
-		errs = append(errs, fmt.Errorf("currency must be a 3-letter upper-case ISO 4217 code like EUR, got %q", req.Currency))
-	}
-	if req.Merchant == "" || len(req.Merchant) > MaxMerchant {
-		errs = append(errs, fmt.Errorf("merchant is required and at most %d bytes", MaxMerchant))
-	}
-	return errors.Join(errs...)
+	return errors.Join(refapi.CheckMoney(req.Amount, req.Currency), refapi.CheckText("merchant", req.Merchant, MaxMerchant))
 }
 
 // Matches reports whether p was created from a request equal to req, so a

@@ -33,7 +33,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger) *Server {
 // Handler routes POST /v1/payments, GET /v1/payments/{id} and GET /v1/payments.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/payments", s.create)
+	mux.Handle("POST /v1/payments", s.creator())
 	mux.HandleFunc("GET /v1/payments/{id}", s.get)
 	mux.HandleFunc("GET /v1/payments", s.list)
 	return mux
@@ -47,31 +47,20 @@ func scan(row pgx.Row) (Payment, error) {
 	return p, err
 }
 
-func (s *Server) create(w http.ResponseWriter, r *http.Request) {
-	key, err := refapi.IdempotencyKey(r)
-	if err != nil {
-		refapi.WriteError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	var req Request
-	if err := refapi.DecodeJSON(w, r, &req); err != nil {
-		refapi.WriteError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	if err := req.Validate(); err != nil {
-		refapi.WriteError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	p, created, err := refapi.CreateOnce(r.Context(), s.pool,
-		func(ctx context.Context, tx pgx.Tx) (Payment, error) {
+func (s *Server) creator() refapi.Creator[Request, Payment] {
+	return refapi.Creator[Request, Payment]{
+		Pool: s.pool,
+		Log:  s.log,
+		Insert: func(ctx context.Context, tx pgx.Tx, key string, req Request) (Payment, error) {
 			return scan(tx.QueryRow(ctx, `INSERT INTO payments (idempotency_key, amount, currency, merchant)
 				VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING RETURNING `+cols,
 				key, *req.Amount, req.Currency, req.Merchant))
 		},
-		func(ctx context.Context, tx pgx.Tx) (Payment, error) {
+		Load: func(ctx context.Context, tx pgx.Tx, key string) (Payment, error) {
 			return scan(tx.QueryRow(ctx, `SELECT `+cols+` FROM payments WHERE idempotency_key = $1`, key))
-		})
-	refapi.RespondCreated(w, s.log, p, created, err, p.Matches(req))
+		},
+		Same: Payment.Matches,
+	}
 }
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request) {

@@ -54,6 +54,49 @@ func CreateOnce[T any](ctx context.Context, pool *pgxpool.Pool, insert, load fun
 	return row, created, err
 }
 
+// Validator is a request body that can check itself.
+type Validator interface {
+	// Validate returns every problem, worded for the client (sent as 400).
+	Validate() error
+}
+
+// Creator is the idempotent create endpoint shared by pgapi and bankapi.
+type Creator[Req Validator, T any] struct {
+	// Pool is where rows are written; the Creator does not own it.
+	Pool *pgxpool.Pool
+	Log  *slog.Logger
+	// Insert runs INSERT ... ON CONFLICT (idempotency_key) DO NOTHING
+	// RETURNING and so returns pgx.ErrNoRows when key is taken.
+	Insert func(ctx context.Context, tx pgx.Tx, key string, req Req) (T, error)
+	// Load reads the row holding key.
+	Load func(ctx context.Context, tx pgx.Tx, key string) (T, error)
+	// Same reports whether an existing row was created from a body equal to req.
+	Same func(row T, req Req) bool
+}
+
+// ServeHTTP requires an Idempotency-Key, decodes and validates the body,
+// and answers as RespondCreated describes once CreateOnce has committed.
+func (c Creator[Req, T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	key, err := IdempotencyKey(r)
+	if err != nil {
+		WriteError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	var req Req
+	if err := DecodeJSON(w, r, &req); err != nil {
+		WriteError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if err := req.Validate(); err != nil {
+		WriteError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	row, created, err := CreateOnce(r.Context(), c.Pool,
+		func(ctx context.Context, tx pgx.Tx) (T, error) { return c.Insert(ctx, tx, key, req) },
+		func(ctx context.Context, tx pgx.Tx) (T, error) { return c.Load(ctx, tx, key) })
+	RespondCreated(w, c.Log, row, created, err, err == nil && c.Same(row, req))
+}
+
 // RespondCreated writes the outcome of an idempotent create: 201 with v when
 // this request created it, 200 with v when an earlier request with the same
 // key did and sameBody holds, 409 when that earlier request had a different

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 )
 
@@ -21,7 +22,9 @@ type ErrorBody struct {
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
 }
 
 // WriteError writes {"error": msg} with status.
@@ -40,7 +43,7 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		var maxErr *http.MaxBytesError
 		switch {
 		case errors.As(err, &typeErr):
-			return fmt.Errorf("field %q must be a JSON %s", typeErr.Field, typeErr.Type)
+			return fmt.Errorf("field %q must be %s, got %s", typeErr.Field, kindName(typeErr.Type), typeErr.Value)
 		case errors.As(err, &maxErr):
 			return fmt.Errorf("body is larger than %d bytes", MaxBodyBytes)
 		case errors.Is(err, io.EOF):
@@ -76,4 +79,18 @@ func PathID(r *http.Request) (int64, error) {
 		return 0, fmt.Errorf("id %q must be a positive integer", s)
 	}
 	return n, nil
+}
+
+func kindName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.String:
+		return "a string"
+	}
+	return "a JSON " + t.String()
 }

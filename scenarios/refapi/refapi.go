@@ -65,9 +65,6 @@ func Run(ctx context.Context, cfg Config, app App, log *slog.Logger) error {
 		l.Close()
 		return fmt.Errorf("%s: build: %w", app.Name, err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /health", HealthHandler(PostgresComponent(pool)))
-	mux.Handle("/", svc.Handler())
 
 	serveCtx, stopServe := context.WithCancel(ctx)
 	defer stopServe()
@@ -84,9 +81,17 @@ func Run(ctx context.Context, cfg Config, app App, log *slog.Logger) error {
 		runErr <- nil
 	}
 	log.Info("serving", "addr", l.Addr().String())
-	serveErr := Serve(serveCtx, l, LogRequests(log, mux), cfg.ShutdownTimeout)
+	serveErr := Serve(serveCtx, l, LogRequests(log, Mux(pool, svc)), cfg.ShutdownTimeout)
 	stopRun()
 	err = errors.Join(serveErr, <-runErr)
 	log.Info("stopped", "error", err)
 	return err
+}
+
+// Mux mounts the deep GET /health (Postgres critical) beside svc's routes.
+func Mux(pool *pgxpool.Pool, svc Service) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /health", HealthHandler(PostgresComponent(pool)))
+	mux.Handle("/", svc.Handler())
+	return mux
 }
