@@ -1,0 +1,165 @@
+package slo
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// memDB is a tiny in-memory table: the workload's true edge.
+type memDB struct {
+	mu   sync.Mutex
+	rows map[string]int
+	n    int
+}
+
+func (db *memDB) insert(key string) string {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.n++
+	db.rows[key]++
+	return strconv.Itoa(db.n)
+}
+
+func (db *memDB) snapshot() map[string]int {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range db.rows {
+		out[k] = v
+	}
+	return out
+}
+
+func TestWorkloadRun(t *testing.T) {
+	db := &memDB{rows: map[string]int{}}
+	var calls int
+	var mu sync.Mutex
+	w := Workload{
+		Rate: 2000, Duration: 2 * time.Second, MaxOps: 200, MaxInFlight: 4, Seed: 42,
+		Do: func(ctx context.Context, key string) (string, error, bool) {
+			mu.Lock()
+			calls++
+			n := calls
+			mu.Unlock()
+			switch n % 5 {
+			case 1: // rejected before commit
+				return "", errors.New("rejected"), true
+			case 2: // committed, answer lost
+				db.insert(key)
+				return "", errors.New("connection reset by peer"), false
+			case 3: // never reached the database, answer lost
+				return "", errors.New("timeout"), false
+			}
+			return db.insert(key), nil, false
+		},
+	}
+	l := NewLedger()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := w.Run(ctx, l); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	c := l.Counts()
+	if c.Attempted != 200 || c.Acknowledged != 80 || c.Failed != 40 || c.Unknown != 80 || c.Pending != 0 {
+		t.Fatalf("Counts() = %+v, want 200 attempted (MaxOps), 80 acked, 40 failed, 80 unknown", c)
+	}
+	r := Check(l, db.snapshot())
+	if !r.OK() || len(r.Recovered) != 40 || r.UnknownAbsent != 40 {
+		t.Errorf("Check = ok %v recovered %d unknownAbsent %d, want ok, 40, 40", r.OK(), len(r.Recovered), r.UnknownAbsent)
+	}
+	// The set check must catch a write the database then loses.
+	rows := db.snapshot()
+	for _, e := range l.Entries() {
+		if e.Outcome == Acknowledged {
+			delete(rows, e.Key)
+			break
+		}
+	}
+	if r := Check(l, rows); len(r.Lost) != 1 || r.OK() {
+		t.Errorf("Check after dropping an acked row: lost %v ok %v, want 1 lost, not ok", r.Lost, r.OK())
+	}
+}
+
+func TestWorkloadBoundedByDuration(t *testing.T) {
+	w := Workload{Rate: 50, Duration: 100 * time.Millisecond, Seed: 7,
+		Do: func(ctx context.Context, key string) (string, error, bool) { return key, nil, false }}
+	l := NewLedger()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := w.Run(ctx, l); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if n := l.Counts().Attempted; n < 1 || n > 5 {
+		t.Errorf("attempted %d writes at 50/s for 100ms, want 1..5 (bounded by Rate×Duration)", n)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("Run took %v, want bounded by Duration", el)
+	}
+}
+
+func TestWorkloadStopsOnCancelAndWaitsForWrites(t *testing.T) {
+	started := make(chan struct{}, 1)
+	w := Workload{Rate: 1000, Duration: time.Hour, MaxInFlight: 1, Seed: 3,
+		Do: func(ctx context.Context, key string) (string, error, bool) {
+			select {
+			case started <- struct{}{}:
+			default:
+			}
+			<-ctx.Done()
+			return "", ctx.Err(), false
+		}}
+	l := NewLedger()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx, l) }()
+	<-started
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run = %v, want nil on cancel", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return within 10s of cancel")
+	}
+	if c := l.Counts(); c.Unknown != 1 || c.Pending != 0 {
+		t.Errorf("Counts() = %+v, want the in-flight write recorded as unknown", c)
+	}
+}
+
+func TestWorkloadValidate(t *testing.T) {
+	err := Workload{}.Run(context.Background(), NewLedger())
+	if err == nil {
+		t.Fatal("Run(zero Workload) = nil, want errors")
+	}
+	for _, want := range []string{"rate", "duration", "seed", "Do"} {
+		if !containsFold(err.Error(), want) {
+			t.Errorf("Run(zero Workload) = %q, want it to mention %q", err, want)
+		}
+	}
+}
+
+func TestWorkloadKeysReproducibleAndUnique(t *testing.T) {
+	a := Workload{Seed: 99}.Keys(1000)
+	b := Workload{Seed: 99}.Keys(1000)
+	c := Workload{Seed: 100}.Keys(3)
+	if !reflect.DeepEqual(a, b) {
+		t.Error("Keys differ for the same seed")
+	}
+	if reflect.DeepEqual(a[:3], c) {
+		t.Error("Keys equal for different seeds")
+	}
+	seen := map[string]bool{}
+	for _, k := range a {
+		if seen[k] {
+			t.Fatalf("duplicate key %q", k)
+		}
+		seen[k] = true
+	}
+}
