@@ -26,7 +26,8 @@ type API struct {
 	// Listen is the TCP address for /health, /metrics and /v1 (read-only
 	// unless TokenEnv names a set variable). Empty disables it.
 	Listen string `yaml:"listen"`
-	// Socket is the unix control socket, created mode 0600. Default ./run/vigil.sock.
+	// Socket is the unix control socket, created mode 0600. Default
+	// ./run/vigil.sock, made absolute against the config file's directory.
 	Socket string `yaml:"socket"`
 	// TokenEnv names an environment variable holding a bearer token that
 	// allows control requests over Listen.
@@ -38,7 +39,7 @@ type API struct {
 
 // Logs configures per-service log files.
 type Logs struct {
-	// Dir holds <service>.log files. Default ./logs.
+	// Dir holds <service>.log files. Default ./logs, made absolute.
 	Dir string `yaml:"dir"`
 	// Rotation is the default for every service.
 	Rotation LogRotation `yaml:",inline"`
@@ -53,11 +54,11 @@ type LogRotation struct {
 
 // Service is one supervised program.
 type Service struct {
-	Command      []string             `yaml:"command"`
-	Shell        bool                 `yaml:"shell"`
-	Dir          string               `yaml:"dir"`
-	Env          map[string]string    `yaml:"env"`
-	EnvFile      string               `yaml:"env_file"`
+	Command      []string             `yaml:"command"`  // required; command[0] is resolved by exec relative to Dir
+	Shell        bool                 `yaml:"shell"`    // run command[0] with sh -c; command must then have one item
+	Dir          string               `yaml:"dir"`      // default: the config file's directory; made absolute
+	Env          map[string]string    `yaml:"env"`      // wins over EnvFile for the same key
+	EnvFile      string               `yaml:"env_file"` // KEY=VALUE file loaded into SecretEnv; made absolute
 	User         string               `yaml:"user"`
 	Group        string               `yaml:"group"`
 	DependsOn    map[string]Condition `yaml:"depends_on"`
@@ -65,9 +66,9 @@ type Service struct {
 	Restart      Restart              `yaml:"restart"`
 	Stop         Stop                 `yaml:"stop"`
 	Ports        []int                `yaml:"ports"`
-	PortConflict PortPolicy           `yaml:"port_conflict"`
+	PortConflict PortPolicy           `yaml:"port_conflict"` // default wait
 	MaxMemory    ByteSize             `yaml:"max_memory"`
-	Logs         LogRotation          `yaml:"logs"`
+	Logs         LogRotation          `yaml:"logs"` // zero fields inherit the top-level logs rotation
 	Health       Health               `yaml:"health"`
 	Sockets      []Socket             `yaml:"sockets"`
 
@@ -128,7 +129,7 @@ type Limit struct {
 
 // Stop configures graceful stop of the service's process group.
 type Stop struct {
-	Signal  string        `yaml:"signal"`  // default SIGTERM
+	Signal  string        `yaml:"signal"`  // default SIGTERM; "term" and "TERM" are stored as "SIGTERM"
 	Timeout time.Duration `yaml:"timeout"` // default 10s, then SIGKILL to the group
 }
 
@@ -152,7 +153,7 @@ type Health struct {
 
 // Check is one health check; exactly one kind field is set.
 type Check struct {
-	Name string `yaml:"name"` // default "<kind>-<index>"
+	Name string `yaml:"name"` // default "<kind>", or "<kind>-<n>" when the service has several of one kind
 
 	HTTP     *HTTPCheck     `yaml:"http"`
 	TCP      *TCPCheck      `yaml:"tcp"`
@@ -251,7 +252,7 @@ type Socket struct {
 
 // Alert is one alert sink; exactly one kind field is set.
 type Alert struct {
-	Name    string        `yaml:"name"`
+	Name    string        `yaml:"name"` // default "<kind>", or "<kind>-<n>" when several alerts share a kind
 	File    *FileSink     `yaml:"file"`
 	Webhook *WebhookSink  `yaml:"webhook"`
 	Exec    *ExecSink     `yaml:"exec"`
@@ -262,7 +263,7 @@ type Alert struct {
 
 // FileSink appends JSON lines.
 type FileSink struct {
-	Path string `yaml:"path"`
+	Path string `yaml:"path"` // made absolute against the config file's directory
 }
 
 // WebhookSink POSTs JSON with a Slack-compatible "text" field.

@@ -2,8 +2,11 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // ByteSize is a size in bytes, written in YAML as "512MiB", "100MB", "64k" or
@@ -35,10 +38,26 @@ func ParseByteSize(s string) (ByteSize, error) {
 		}
 	}
 	f, err := strconv.ParseFloat(t, 64)
-	if err != nil || f < 0 {
+	if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, fmt.Errorf("invalid size %q: write a size such as 10MiB, 512KB or 1GiB", s)
 	}
+	if f*float64(mult) >= math.MaxInt64 {
+		return 0, fmt.Errorf("size %q is too large: write a size below 8192PiB", s)
+	}
 	return ByteSize(f * float64(mult)), nil
+}
+
+// UnmarshalYAML reads a size written as a scalar ("10MiB", "512KB", 1024).
+func (b *ByteSize) UnmarshalYAML(value *yaml.Node) error {
+	if value.Kind != yaml.ScalarNode {
+		return fmt.Errorf("expected a size such as 10MiB, got %s", describe(value))
+	}
+	v, err := ParseByteSize(value.Value)
+	if err != nil {
+		return err
+	}
+	*b = v
+	return nil
 }
 
 // String formats the size with a binary unit.

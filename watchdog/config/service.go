@@ -1,0 +1,102 @@
+package config
+
+import (
+	"reflect"
+	"sort"
+	"strings"
+)
+
+// redactMinLen is the shortest secret Redact hides; shorter values would
+// blank out ordinary words.
+const redactMinLen = 4
+
+// Redacted replaces secret values in text scrubbed by Redact.
+const Redacted = "[redacted]"
+
+// Environ returns the service's own variables as sorted KEY=VALUE strings
+// for exec: env_file (SecretEnv) merged with env, where an explicit env entry
+// wins over the same key from env_file. The watchdog's inherited environment
+// is not included; the caller adds it first.
+func (s *Service) Environ() []string {
+	merged := make(map[string]string, len(s.Env)+len(s.SecretEnv))
+	for k, v := range s.SecretEnv {
+		merged[k] = v
+	}
+	for k, v := range s.Env {
+		merged[k] = v
+	}
+	out := make([]string, 0, len(merged))
+	for _, k := range sortedKeys(merged) {
+		out = append(out, k+"="+merged[k])
+	}
+	return out
+}
+
+// Redact replaces every SecretEnv value of at least 4 bytes in text with
+// "[redacted]", longest first, so the supervisor can scrub its own log lines
+// and error messages before printing them.
+func (s *Service) Redact(text string) string {
+	if len(s.SecretEnv) == 0 {
+		return text
+	}
+	secrets := make([]string, 0, len(s.SecretEnv))
+	for _, v := range s.SecretEnv {
+		if len(v) >= redactMinLen && strings.Contains(text, v) {
+			secrets = append(secrets, v)
+		}
+	}
+	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
+	for _, v := range secrets {
+		text = strings.ReplaceAll(text, v, Redacted)
+	}
+	return text
+}
+
+// Equal reports whether s and o configure the same thing, ignoring where in
+// the file they were written (Line fields) and empty-versus-absent lists and
+// maps. Reload keeps a service whose config is Equal running untouched.
+func (s *Service) Equal(o *Service) bool {
+	if s == nil || o == nil {
+		return s == o
+	}
+	return reflect.DeepEqual(s.comparable(), o.comparable())
+}
+
+// comparable is a copy of s without positions, with empty collections nil.
+func (s *Service) comparable() Service {
+	c := *s
+	c.Line = 0
+	c.Command = nilIfEmpty(c.Command)
+	c.Ports = nilIfEmpty(c.Ports)
+	c.Sockets = nilIfEmpty(c.Sockets)
+	if len(c.Env) == 0 {
+		c.Env = nil
+	}
+	if len(c.SecretEnv) == 0 {
+		c.SecretEnv = nil
+	}
+	if len(c.DependsOn) == 0 {
+		c.DependsOn = nil
+	}
+	c.Health.Liveness = checksWithoutLines(c.Health.Liveness)
+	c.Health.Readiness = checksWithoutLines(c.Health.Readiness)
+	return c
+}
+
+func checksWithoutLines(cs []Check) []Check {
+	if len(cs) == 0 {
+		return nil
+	}
+	out := append([]Check(nil), cs...)
+	for i := range out {
+		out[i].Line = 0
+	}
+	return out
+}
+
+func nilIfEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
