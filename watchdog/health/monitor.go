@@ -44,6 +44,11 @@ type Option func(*Monitor)
 // WithMetrics records every run in m.
 func WithMetrics(m *Metrics) Option { return func(mon *Monitor) { mon.metrics = m } }
 
+// WithOnRun calls f after every run (from Run's goroutine, outside any lock)
+// with the updated Result; use it for per-run status or logs. It must not
+// block for long.
+func WithOnRun(f func(Result)) Option { return func(mon *Monitor) { mon.onRun = f } }
+
 // WithClock replaces time.Now for start-period arithmetic and LastRun (tests).
 // Run's interval and timeouts still use real timers.
 func WithClock(now func() time.Time) Option { return func(mon *Monitor) { mon.now = now } }
@@ -60,8 +65,10 @@ type Monitor struct {
 	cfg      config.Check // with defaults applied
 	chk      Checker
 	onChange func(Result)
+	onRun    func(Result)
 	metrics  *Metrics
 	now      func() time.Time
+	grace    time.Duration // overdueGrace; shortened by tests
 
 	mu        sync.Mutex
 	res       Result
@@ -75,7 +82,7 @@ type Monitor struct {
 // the first decided state and on every flip of Passing; it must not block for
 // long. Zero-valued settings in c get the package defaults.
 func NewMonitor(service string, c config.Check, chk Checker, onChange func(Result), opts ...Option) *Monitor {
-	m := &Monitor{service: service, cfg: WithDefaults(c), chk: chk, onChange: onChange, now: time.Now}
+	m := &Monitor{service: service, cfg: WithDefaults(c), chk: chk, onChange: onChange, now: time.Now, grace: overdueGrace}
 	for _, o := range opts {
 		o(m)
 	}
@@ -146,7 +153,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 			detail, err := m.chk.Check(rctx)
 			results <- runOutcome{gen: gen, detail: detail, err: err, latency: time.Since(t0)}
 		}()
-		overdue = time.NewTimer(m.cfg.Timeout + overdueGrace)
+		overdue = time.NewTimer(m.cfg.Timeout + m.grace)
 	}
 	start()
 	for {
@@ -169,8 +176,8 @@ func (m *Monitor) Run(ctx context.Context) error {
 			}
 		case <-overdueC:
 			abandoned = true
-			m.record(runOutcome{gen: gen, latency: m.cfg.Timeout + overdueGrace,
-				err: fmt.Errorf("check did not return within its timeout %s plus %s (it ignores cancellation); no new run starts until it does", m.cfg.Timeout, overdueGrace)})
+			m.record(runOutcome{gen: gen, latency: m.cfg.Timeout + m.grace,
+				err: fmt.Errorf("check did not return within its timeout %s plus %s (it ignores cancellation); no new run starts until it does", m.cfg.Timeout, m.grace)})
 		}
 	}
 }
@@ -217,6 +224,9 @@ func (m *Monitor) record(o runOutcome) {
 	m.mu.Unlock()
 
 	m.metrics.observe(m.service, snap)
+	if m.onRun != nil {
+		m.onRun(snap)
+	}
 	if changed && m.onChange != nil {
 		m.onChange(snap)
 	}
