@@ -1,0 +1,98 @@
+package solanasim
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/gagliardetto/solana-go/rpc"
+	"github.com/gagliardetto/solana-go/rpc/jsonrpc"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// testSlot is short so stall/progress tests take milliseconds.
+const testSlot = 20 * time.Millisecond
+
+// waitBound caps every wait in these tests.
+const waitBound = 10 * time.Second
+
+// harness is a running Sim behind a real HTTP server and solana-go client.
+type harness struct {
+	sim *Sim
+	url string
+	cl  *rpc.Client
+}
+
+// start runs a Sim with Run and an httptest server, stopped at cleanup.
+func start(t *testing.T, opts Options) *harness {
+	t.Helper()
+	if opts.SlotInterval == 0 {
+		opts.SlotInterval = testSlot
+	}
+	sim := New(opts)
+	srv := httptest.NewServer(sim.Handler())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sim.Run(ctx) }()
+	cl := rpc.New(srv.URL)
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run() = %v, want nil after cancel", err)
+			}
+		case <-time.After(waitBound):
+			t.Errorf("Run did not return within %s of cancel", waitBound)
+		}
+		_ = cl.Close()
+		srv.Close()
+	})
+	return &harness{sim: sim, url: srv.URL, cl: cl}
+}
+
+// ctx is a per-call context: solana-go's own timeout is five minutes.
+func callCtx(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// waitTicks blocks until n slot intervals have passed, stalled or not.
+func waitTicks(t *testing.T, sim *Sim, n int) {
+	t.Helper()
+	for range n {
+		select {
+		case <-sim.ledger.nextTick():
+		case <-time.After(waitBound):
+			t.Fatalf("no slot tick within %s", waitBound)
+		}
+	}
+}
+
+// asRPCError unwraps a JSON-RPC error from a solana-go call.
+func asRPCError(t *testing.T, err error) *jsonrpc.RPCError {
+	t.Helper()
+	var re *jsonrpc.RPCError
+	if !errors.As(err, &re) {
+		t.Fatalf("error = %v (%T), want *jsonrpc.RPCError", err, err)
+	}
+	return re
+}
+
+// wantRPCError checks code and message of a failed call.
+func wantRPCError(t *testing.T, err error, code int, message string) *jsonrpc.RPCError {
+	t.Helper()
+	re := asRPCError(t, err)
+	if re.Code != code || (message != "" && re.Message != message) {
+		t.Fatalf("error = %d %q, want %d %q", re.Code, re.Message, code, message)
+	}
+	return re
+}
