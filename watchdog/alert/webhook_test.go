@@ -15,8 +15,8 @@ import (
 
 func TestWebhookRetries(t *testing.T) {
 	tests := []struct {
-		name     string
-		statuses []int // answers in order; the last repeats
+		name      string
+		statuses  []int // answers in order; the last repeats
 		attempts  int
 		wantCalls int
 		wantErr   string // "" = delivered

@@ -54,10 +54,13 @@ func (w *worker) run(ctx context.Context, now func() time.Time, tick, drain time
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
-		select {
-		case <-ctx.Done():
+		if ctx.Err() != nil { // select picks at random: cancellation must win over a full queue
 			w.drain(ctx, drain)
 			return
+		}
+		select {
+		case <-ctx.Done():
+			continue
 		case a := <-w.queue:
 			w.deliver(ctx, a)
 		case <-t.C:
