@@ -3,12 +3,12 @@ package health
 import (
 	"context"
 	"fmt"
-	"net"
-	"sync"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
