@@ -390,3 +390,23 @@ func counter(t *testing.T, reg *prometheus.Registry, name, sink string) float64 
 	}
 	return sum
 }
+
+// BenchmarkNotifyFullQueue is the cost the supervisor pays per event when a
+// sink is stuck: classify, decide, render, and drop.
+func BenchmarkNotifyFullQueue(b *testing.B) {
+	clock := newFakeClock()
+	cfg := config.Alert{Webhook: &config.WebhookSink{URL: "http://127.0.0.1:1", Queue: 1}}
+	d, err := New([]config.Alert{cfg}, Options{Now: clock.Now, FlapWindow: time.Nanosecond})
+	if err != nil {
+		b.Fatal(err)
+	}
+	evs := make([]watchdog.Event, 1000)
+	for i := range evs {
+		evs[i] = kindEv(watchdog.EventError, fmt.Sprintf("svc-%d", i))
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		clock.Advance(time.Millisecond)
+		d.Notify(evs[i%len(evs)])
+	}
+}
