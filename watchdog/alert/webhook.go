@@ -60,7 +60,16 @@ func NewWebhook(cfg config.WebhookSink) *Webhook {
 
 // CloseIdleConnections closes the sink's idle keep-alive connections; the
 // Dispatcher calls it when its worker for this sink exits.
-func (w *Webhook) CloseIdleConnections() { w.client.CloseIdleConnections() }
+func (w *Webhook) CloseIdleConnections() { w.httpClient().CloseIdleConnections() }
+
+// httpClient is the sink's own client, or the shared default for a Webhook
+// built as a literal instead of by NewWebhook.
+func (w *Webhook) httpClient() *http.Client {
+	if w.client == nil {
+		return http.DefaultClient
+	}
+	return w.client
+}
 
 // Send POSTs a, retrying as described on Webhook. It returns when delivered,
 // when attempts are exhausted, or when ctx is done.
@@ -97,7 +106,7 @@ func (w *Webhook) attempt(ctx context.Context, body []byte) error {
 	for k, v := range w.Headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := w.client.Do(req)
+	resp, err := w.httpClient().Do(req)
 	if err != nil {
 		return retry.RetryableError(err)
 	}
