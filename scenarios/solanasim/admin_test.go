@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -31,28 +30,18 @@ func TestAdminEndpoint(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			resp, err := http.Post(h.url+AdminPath, "application/json", strings.NewReader(tc.body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			reply, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			status, reply := doHTTP(t, http.MethodPost, h.url+AdminPath, tc.body)
 			if tc.want == "" {
-				if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(reply), tc.wantErr) {
-					t.Errorf("POST %s = %d %q, want 400 mentioning %q", tc.body, resp.StatusCode, reply, tc.wantErr)
+				if status != http.StatusBadRequest || !strings.Contains(reply, tc.wantErr) {
+					t.Errorf("POST %s = %d %q, want 400 mentioning %q", tc.body, status, reply, tc.wantErr)
 				}
 				return
 			}
-			if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(reply)) != tc.want {
-				t.Errorf("POST %s = %d %s, want 200 %s", tc.body, resp.StatusCode, reply, tc.want)
+			if status != http.StatusOK || strings.TrimSpace(reply) != tc.want {
+				t.Errorf("POST %s = %d %s, want 200 %s", tc.body, status, reply, tc.want)
 			}
-			got, err := http.Get(h.url + AdminPath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			current, _ := io.ReadAll(got.Body)
-			got.Body.Close()
-			if strings.TrimSpace(string(current)) != tc.want {
+			_, current := doHTTP(t, http.MethodGet, h.url+AdminPath, "")
+			if strings.TrimSpace(current) != tc.want {
 				t.Errorf("GET %s = %s, want %s", AdminPath, current, tc.want)
 			}
 		})

@@ -1,9 +1,7 @@
 package solanasim
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -22,29 +20,9 @@ type wireResponse struct {
 	ID json.RawMessage `json:"id"`
 }
 
-// post sends a raw body to the JSON-RPC endpoint and returns status and body.
-func post(t *testing.T, url, body string) (int, []byte) {
+func decodeStrict(t *testing.T, raw string, v any) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(callCtx(t), http.MethodPost, url+"/", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("POST / error = %v", err)
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("POST / read error = %v", err)
-	}
-	return resp.StatusCode, out
-}
-
-func decodeStrict(t *testing.T, raw []byte, v any) {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec := json.NewDecoder(strings.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		t.Fatalf("strict decode of %s: %v", raw, err)
@@ -71,7 +49,7 @@ func TestEnvelope(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			status, raw := post(t, h.url, tc.body)
+			status, raw := doHTTP(t, http.MethodPost, h.url+"/", tc.body)
 			if status != http.StatusOK {
 				t.Fatalf("POST %q status = %d, want 200", tc.body, status)
 			}
@@ -92,7 +70,7 @@ func TestEnvelope(t *testing.T) {
 
 func TestBatch(t *testing.T) {
 	h := start(t, Options{})
-	_, raw := post(t, h.url, `[{"jsonrpc":"2.0","id":"x","method":"getHealth"},{"jsonrpc":"2.0","id":"y","method":"nope"},5]`)
+	_, raw := doHTTP(t, http.MethodPost, h.url+"/", `[{"jsonrpc":"2.0","id":"x","method":"getHealth"},{"jsonrpc":"2.0","id":"y","method":"nope"},5]`)
 	var got []wireResponse
 	decodeStrict(t, raw, &got)
 	if len(got) != 3 {
@@ -111,12 +89,7 @@ func TestBatch(t *testing.T) {
 
 func TestWrongHTTPMethod(t *testing.T) {
 	h := start(t, Options{})
-	resp, err := http.Get(h.url + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusMethodNotAllowed {
-		t.Errorf("GET / = %d, want 405", resp.StatusCode)
+	if status, _ := doHTTP(t, http.MethodGet, h.url+"/", ""); status != http.StatusMethodNotAllowed {
+		t.Errorf("GET / = %d, want 405", status)
 	}
 }

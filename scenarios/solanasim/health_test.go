@@ -4,32 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/gagliardetto/solana-go/rpc"
 )
-
-// getHealthPath fetches GET /health and returns status and body.
-func getHealthPath(t *testing.T, ctx context.Context, url string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+HealthPath, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("GET /health error = %v", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET /health read error = %v", err)
-	}
-	return resp.StatusCode, string(body)
-}
 
 func TestHealthModes(t *testing.T) {
 	tests := []struct {
@@ -69,7 +49,7 @@ func TestHealthModes(t *testing.T) {
 					t.Errorf("numSlotsBehind = %#v (present %v), want %#v", behind, present, tc.wantBehind)
 				}
 			}
-			if code, body := getHealthPath(t, ctx, h.url); code != http.StatusOK || body != tc.wantBody {
+			if code, body := doHTTP(t, http.MethodGet, h.url+HealthPath, ""); code != http.StatusOK || body != tc.wantBody {
 				t.Errorf("GET /health = %d %q, want 200 %q", code, body, tc.wantBody)
 			}
 		})
@@ -142,7 +122,7 @@ func TestSlowModeHonoursDeadlines(t *testing.T) {
 	if got, err := h.cl.GetHealth(callCtx(t)); err != nil || got != rpc.HealthOk {
 		t.Errorf("slow 50ms: GetHealth() = %q, %v, want ok", got, err)
 	}
-	if code, body := getHealthPath(t, callCtx(t), h.url); code != http.StatusOK || body != "ok" {
+	if code, body := doHTTP(t, http.MethodGet, h.url+HealthPath, ""); code != http.StatusOK || body != "ok" {
 		t.Errorf("slow 50ms: GET /health = %d %q, want 200 ok", code, body)
 	}
 }

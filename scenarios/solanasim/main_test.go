@@ -3,7 +3,10 @@ package solanasim
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,4 +98,24 @@ func wantRPCError(t *testing.T, err error, code int, message string) *jsonrpc.RP
 		t.Fatalf("error = %d %q, want %d %q", re.Code, re.Message, code, message)
 	}
 	return re
+}
+
+// doHTTP sends a plain HTTP request and returns status and body.
+func doHTTP(t *testing.T, method, url, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(callCtx(t), method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s error = %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s read error = %v", method, url, err)
+	}
+	return resp.StatusCode, string(out)
 }

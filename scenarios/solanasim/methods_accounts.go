@@ -51,16 +51,9 @@ type account struct {
 }
 
 func (s *Sim) getAccountInfo(params json.RawMessage) (any, *rpcError) {
-	args, e := positional(params, 1, 2)
-	if e != nil {
-		return nil, e
-	}
-	pk, e := pubkeyParam(args[0])
-	if e != nil {
-		return nil, e
-	}
 	cfg := accountInfoConfig{Encoding: "base58"} // agave's default
-	if e := configParam(optional(args, 1), &cfg); e != nil {
+	pk, e := pubkeyAndConfig(params, &cfg)
+	if e != nil {
 		return nil, e
 	}
 	lamports, slot := s.ledger.balance(pk)
@@ -103,16 +96,22 @@ func (a *account) encode(raw []byte, cfg accountInfoConfig) *rpcError {
 	return nil
 }
 
-func (s *Sim) getBalance(params json.RawMessage) (any, *rpcError) {
+// pubkeyAndConfig reads the [pubkey, config?] params of account reads.
+func pubkeyAndConfig(params json.RawMessage, cfg any) (solana.PublicKey, *rpcError) {
 	args, e := positional(params, 1, 2)
 	if e != nil {
-		return nil, e
+		return solana.PublicKey{}, e
 	}
 	pk, e := pubkeyParam(args[0])
 	if e != nil {
-		return nil, e
+		return solana.PublicKey{}, e
 	}
-	if e := configParam(optional(args, 1), &commitmentConfig{}); e != nil {
+	return pk, configParam(optional(args, 1), cfg)
+}
+
+func (s *Sim) getBalance(params json.RawMessage) (any, *rpcError) {
+	pk, e := pubkeyAndConfig(params, &commitmentConfig{})
+	if e != nil {
 		return nil, e
 	}
 	lamports, slot := s.ledger.balance(pk)
