@@ -1,0 +1,289 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigilhq/vigil/slo"
+)
+
+var t0 = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+const step = 100 * time.Millisecond
+
+// scenario builds a 2-minute run of one fault at +10s that takes the "api"
+// target down for down probes; "web" stays up. lost drops one acknowledged
+// write from the read-back.
+func scenario(name string, down int, lost bool) slo.ScenarioResult {
+	const total = 1200
+	api := slo.Timeline{Target: "api"}
+	web := slo.Timeline{Target: "web"}
+	for i := range total {
+		at := t0.Add(time.Duration(i) * step)
+		ok := i < 100 || i >= 100+down
+		p := slo.Probe{Time: at, OK: ok, Status: 200, Latency: time.Millisecond}
+		if !ok {
+			p.Status, p.Err = 503, "unexpected status 503"
+		}
+		api.Probes = append(api.Probes, p)
+		web.Probes = append(web.Probes, slo.Probe{Time: at, OK: true, Status: 200})
+	}
+	l := slo.NewLedger()
+	present := map[string]int{}
+	for _, k := range []string{"k1", "k2", "k3"} {
+		l.Attempt(k)
+		l.Ack(k, k)
+		present[k] = 1
+	}
+	if lost {
+		delete(present, "k2")
+	}
+	set := slo.Check(l, present)
+	injected := t0.Add(100 * step)
+	return slo.Analyze(slo.ScenarioInput{
+		Name: name, Seed: 1234, Start: t0, End: t0.Add(total * step), ProbeInterval: step,
+		Timelines: []slo.Timeline{api, web},
+		Faults:    []slo.Window{{Name: "kill <pg> & co", Injected: injected, Reverted: injected.Add(time.Second), WatchdogHealthy: injected.Add(5 * time.Second)}},
+		Set:       &set,
+	}, slo.DefaultObjectives())
+}
+
+func newReport(results ...slo.ScenarioResult) Report {
+	return New(Meta{Release: "v0.1.0", GitDescribe: "v0.1.0-3-gabc", Generated: t0.Add(time.Hour)}, slo.DefaultObjectives(), results)
+}
+
+// failing has a 31 s recovery and a lost write.
+func failing() Report { return newReport(scenario("pg-kill", 10, false), scenario("pg-slow", 310, true)) }
+
+func passing() Report { return newReport(scenario("pg-kill", 10, false), scenario("pg-slow", 50, false)) }
+
+func TestNewJudgesAndDownsamples(t *testing.T) {
+	r := New(Meta{MaxPoints: 100}, slo.DefaultObjectives(), []slo.ScenarioResult{scenario("pg-slow", 310, true)})
+	if r.Passed || len(r.Breaches) != 2 {
+		t.Fatalf("New = passed %v breaches %v, want recovery and lost-writes breaches", r.Passed, r.Breaches)
+	}
+	for _, tl := range r.Scenarios[0].Timelines {
+		if len(tl.Probes) != 100 || tl.Merged != 12 {
+			t.Errorf("timeline %s = %d points merged %d, want 100 of 12", tl.Target, len(tl.Probes), tl.Merged)
+		}
+	}
+	if got := r.Scenarios[0].Targets[0].Total; got != 1200 {
+		t.Errorf("figures after downsampling: total %d, want 1200 (computed from raw probes)", got)
+	}
+	if r.Seeds["pg-slow"] != 1234 {
+		t.Errorf("Seeds = %v, want pg-slow=1234", r.Seeds)
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	for _, r := range []Report{failing(), passing(), newReport()} {
+		var buf bytes.Buffer
+		if err := WriteJSON(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), `"schema_version":1`) {
+			t.Error("JSON lacks schema_version 1")
+		}
+		back, err := ReadJSON(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(back, r) {
+			t.Errorf("ReadJSON(WriteJSON(r)) differs from r:\n got %+v\nwant %+v", back, r)
+		}
+	}
+	if _, err := ReadJSON(strings.NewReader(`{"schema_version": 99}`)); err == nil || !strings.Contains(err.Error(), "update vigil") {
+		t.Errorf("ReadJSON(newer schema) = %v, want a version error", err)
+	}
+}
+
+// xmlElement is a generic XML tree for checking the HTML page.
+type xmlElement struct {
+	XMLName  xml.Name
+	Attrs    []xml.Attr   `xml:",any,attr"`
+	Children []xmlElement `xml:",any"`
+	Text     string       `xml:",chardata"`
+}
+
+func (e xmlElement) attr(name string) string {
+	for _, a := range e.Attrs {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+func (e xmlElement) walk(f func(xmlElement)) {
+	f(e)
+	for _, c := range e.Children {
+		c.walk(f)
+	}
+}
+
+func TestHTMLWellFormedWithFaultWindow(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, failing()); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	dec := xml.NewDecoder(strings.NewReader(page))
+	dec.Strict = true
+	var root xmlElement
+	if err := dec.Decode(&root); err != nil {
+		t.Fatalf("HTML is not well-formed XML: %v", err)
+	}
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if cd, ok := tok.(xml.CharData); err != nil || !ok || strings.TrimSpace(string(cd)) != "" {
+			t.Fatalf("trailing content after </html>: %v %v", tok, err)
+		}
+	}
+	var svgs, faults, fails, recs int
+	root.walk(func(e xmlElement) {
+		switch {
+		case e.XMLName.Local == "svg":
+			svgs++
+		case e.XMLName.Local == "rect" && e.attr("class") == "fault":
+			faults++
+			if len(e.Children) == 0 || !strings.Contains(e.Children[0].Text, "kill <pg> & co") {
+				t.Errorf("fault rect title = %+v, want the fault name", e.Children)
+			}
+		case e.XMLName.Local == "rect" && e.attr("class") == "fail":
+			fails++
+		case e.XMLName.Local == "line" && e.attr("class") == "rec":
+			recs++
+		}
+	})
+	if svgs != 2 || faults != 2 || fails != 2 || recs != 2 {
+		t.Errorf("svg elements: %d charts, %d fault windows, %d fail segments, %d recovery marks; want 2, 2, 2, 2", svgs, faults, fails, recs)
+	}
+	for _, banned := range []string{"<script", "<link", "src=", "url(", "@import", "@font-face"} {
+		if strings.Contains(page, banned) {
+			t.Errorf("HTML contains %q: the page must be self-contained", banned)
+		}
+	}
+	if !strings.Contains(page, `recovery breached`) {
+		t.Error("HTML lacks the recovery breach")
+	}
+}
+
+func TestJUnitParses(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteJUnit(&buf, failing()); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitSuites
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("junit.xml does not parse: %v", err)
+	}
+	if len(doc.Suites) != 3 || doc.Tests != 2*len(slo.AllSLOs())+1 {
+		t.Fatalf("junit: %d suites, %d tests; want 3 suites, %d tests", len(doc.Suites), doc.Tests, 2*len(slo.AllSLOs())+1)
+	}
+	failed := map[string]bool{}
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			if c.Failure != nil {
+				failed[s.Name+"/"+c.Name] = true
+				if !strings.Contains(c.Failure.Message, s.Name) {
+					t.Errorf("failure message %q does not name scenario %s", c.Failure.Message, s.Name)
+				}
+			}
+		}
+	}
+	want := map[string]bool{"pg-slow/recovery": true, "pg-slow/lost-writes": true}
+	if !reflect.DeepEqual(failed, want) || doc.Failures != 2 {
+		t.Errorf("junit failures = %v (%d), want %v", failed, doc.Failures, want)
+	}
+}
+
+func TestMarkdown(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteMarkdown(&buf, failing()); err != nil {
+		t.Fatal(err)
+	}
+	md := buf.String()
+	for _, want := range []string{"**FAIL** (2 breaches)", "| pg-slow | 1234 |", "| **release** |", `scenario "pg-slow" fault "kill &lt;pg&gt; & co" target "api": recovery breached: got 31s`, "lost-writes breached", "`pg-kill=1234`"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+func TestWriteAll(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	if err := WriteAll(dir, failing()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{JSONFile, MarkdownFile, HTMLFile, JUnitFile} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil || fi.Size() == 0 {
+			t.Errorf("WriteAll: %s missing or empty (%v)", name, err)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 4 {
+		t.Errorf("WriteAll left %d files, want exactly 4 (no temp files)", len(entries))
+	}
+}
+
+func TestDiff(t *testing.T) {
+	kinds := func(regs []Regression) []string {
+		var out []string
+		for _, r := range regs {
+			out = append(out, r.Scenario+"/"+r.Kind)
+		}
+		return out
+	}
+	steady := func(pattern string) slo.ScenarioResult {
+		tl := slo.Timeline{Target: "api"}
+		for i, c := range pattern {
+			tl.Probes = append(tl.Probes, slo.Probe{Time: t0.Add(time.Duration(i) * step), OK: c == 'G'})
+		}
+		return slo.Analyze(slo.ScenarioInput{Name: "steady", Timelines: []slo.Timeline{tl}}, slo.DefaultObjectives())
+	}
+	tests := []struct {
+		name     string
+		old, new Report
+		want     []string
+	}{
+		{name: "identical passing pair", old: passing(), new: passing()},
+		{name: "recovery up 10% is noise", old: newReport(scenario("a", 200, false)), new: newReport(scenario("a", 220, false))},
+		{name: "recovery up 30%", old: newReport(scenario("a", 200, false)), new: newReport(scenario("a", 260, false)), want: []string{"a/recovery-p95", "release/recovery-p95"}},
+		{name: "recovery up 50% but within probe resolution", old: newReport(scenario("a", 2, false)), new: newReport(scenario("a", 3, false))},
+		{name: "lost write", old: passing(), new: newReport(scenario("pg-kill", 10, false), scenario("pg-slow", 50, true)), want: []string{"pg-slow/lost-writes"}},
+		{
+			name: "availability below objective",
+			old:  newReport(steady(strings.Repeat("G", 1000))), new: newReport(steady(strings.Repeat("G", 998) + "BB")),
+			want: []string{"steady/availability", "release/availability"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			regs := Diff(tc.old, tc.new)
+			if got := kinds(regs); strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("Diff = %v, want %v\n%s", got, tc.want, FormatDiff(regs))
+			}
+			text := FormatDiff(regs)
+			if len(tc.want) == 0 && text != "no SLO regressions\n" {
+				t.Errorf("FormatDiff(none) = %q", text)
+			}
+			for _, r := range regs {
+				if !strings.Contains(text, r.Message) {
+					t.Errorf("FormatDiff lacks %q", r.Message)
+				}
+			}
+		})
+	}
+}
