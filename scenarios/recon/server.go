@@ -1,0 +1,84 @@
+package recon
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/vigilhq/vigil/scenarios/refapi"
+)
+
+// Server serves the recon API and, through Run, executes its jobs. It uses a
+// pool it does not own.
+type Server struct {
+	cfg    Config
+	pool   *pgxpool.Pool
+	store  store
+	log    *slog.Logger
+	client *http.Client
+	queue  chan int64
+}
+
+var (
+	_ refapi.Service = (*Server)(nil)
+	_ refapi.Runner  = (*Server)(nil)
+)
+
+// New returns a Server; jobs run only while its Run is running.
+func New(cfg Config, pool *pgxpool.Pool, log *slog.Logger) *Server {
+	return &Server{
+		cfg:    cfg,
+		pool:   pool,
+		store:  store{pool},
+		log:    log,
+		client: &http.Client{Timeout: 30 * time.Second},
+		queue:  make(chan int64, QueueSize),
+	}
+}
+
+// Handler routes POST /recon/jobs, GET /recon/jobs/{id} and GET /recon/health.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /recon/jobs", s.submit)
+	mux.HandleFunc("GET /recon/jobs/{id}", s.job)
+	mux.Handle("GET /recon/health", refapi.HealthHandler(s.Components()...))
+	return mux
+}
+
+// Accepted is the body of a 202 from POST /recon/jobs.
+type Accepted struct {
+	ID int64 `json:"id"`
+}
+
+func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
+	id, err := s.Submit(r.Context())
+	switch {
+	case errors.Is(err, ErrQueueFull):
+		w.Header().Set("Retry-After", "5")
+		refapi.WriteError(w, http.StatusServiceUnavailable, err.Error())
+	case err != nil:
+		refapi.WriteStoreError(w, s.log, err)
+	default:
+		refapi.WriteJSON(w, http.StatusAccepted, Accepted{ID: id})
+	}
+}
+
+func (s *Server) job(w http.ResponseWriter, r *http.Request) {
+	id, err := refapi.PathID(r)
+	if err != nil {
+		refapi.WriteError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	j, err := s.store.job(r.Context(), id)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		refapi.WriteError(w, http.StatusNotFound, "no job with that id")
+	case err != nil:
+		refapi.WriteStoreError(w, s.log, err)
+	default:
+		refapi.WriteJSON(w, http.StatusOK, j)
+	}
+}
