@@ -44,7 +44,7 @@ type Option func(*Monitor)
 // WithMetrics records every run in m.
 func WithMetrics(m *Metrics) Option { return func(mon *Monitor) { mon.metrics = m } }
 
-// WithOnRun calls f after every run (from Run's goroutine, outside any lock)
+// WithOnRun calls f after every run (after onChange when that fires too) (from Run's goroutine, outside any lock)
 // with the updated Result; use it for per-run status or logs. It must not
 // block for long.
 func WithOnRun(f func(Result)) Option { return func(mon *Monitor) { mon.onRun = f } }
@@ -224,10 +224,10 @@ func (m *Monitor) record(o runOutcome) {
 	m.mu.Unlock()
 
 	m.metrics.observe(m.service, snap)
-	if m.onRun != nil {
-		m.onRun(snap)
-	}
 	if changed && m.onChange != nil {
 		m.onChange(snap)
+	}
+	if m.onRun != nil {
+		m.onRun(snap)
 	}
 }
