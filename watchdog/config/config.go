@@ -78,7 +78,7 @@ type Service struct {
 	Line int `yaml:"-"`
 	// SecretEnv holds the variables read from EnvFile. Their values must never
 	// appear in status, API output or logs.
-	SecretEnv map[string]string `yaml:"-"`
+	SecretEnv map[string]string `yaml:"-" json:"-"`
 }
 
 // IsCritical reports whether the service counts toward overall health.

@@ -77,11 +77,7 @@ func (d *decoder) failKey(n *yaml.Node, path, format string, args ...any) {
 
 // decode stores n into v; path names v for error messages.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
-	d.budget--
-	if d.budget < 0 {
-		if d.budget == -1 {
-			d.fail(n, path, "document too large (more than %d YAML nodes once aliases are expanded): use fewer aliases", nodeBudget)
-		}
+	if !d.spend(1, n, path) {
 		return
 	}
 	if n.Kind == yaml.AliasNode {
@@ -122,6 +118,19 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	}
 }
 
+// spend takes cost from the node budget, reporting once when it runs out.
+func (d *decoder) spend(cost int, n *yaml.Node, path string) bool {
+	if d.budget < 0 {
+		return false
+	}
+	d.budget -= cost
+	if d.budget < 0 {
+		d.fail(n, path, "document too large (more than %d YAML nodes once aliases and merges are expanded): use fewer aliases", nodeBudget)
+		return false
+	}
+	return true
+}
+
 func (d *decoder) alias(n *yaml.Node, v reflect.Value, path string) {
 	if n.Alias == nil {
 		d.fail(n, path, "alias *%s has no anchor: define &%s before using it", n.Value, n.Value)
@@ -148,6 +157,9 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string) {
 		key, ok := d.key(p, path, seen)
 		if !ok {
 			continue
+		}
+		if strings.HasPrefix(key, "x-") {
+			continue // extension keys hold anchors for reuse; vigil ignores them
 		}
 		idx, ok := fs.index[key]
 		if !ok {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -43,6 +44,9 @@ func ParseWithEnv(data []byte, filename string, lookup LookupFunc) (*Config, err
 	d := newDecoder(errs, lookup)
 	c := &Config{Path: filename}
 	d.decode(root, reflect.ValueOf(c).Elem(), "")
+	if d.budget < 0 {
+		return nil, errs.sorted() // the tree was cut short; validating it would mislead
+	}
 	c.Order = d.keys["services"]
 	for name, s := range c.Services {
 		s.Name = name
@@ -124,13 +128,28 @@ func parseYAML(data []byte, errs *errorList) (root *yaml.Node) {
 	return root
 }
 
+// parserErrors are yaml.v3 messages reported at the line before the
+// collection they are about (a known off-by-one in yaml.v3's parser errors).
+var parserErrors = []string{
+	"did not find expected ',' or '}'",
+	"did not find expected ',' or ']'",
+	"did not find expected key",
+	"did not find expected '-' indicator",
+	"did not find expected node content",
+}
+
 func syntaxError(err error, errs *errorList) {
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		errs.add(line, 0, "", "YAML syntax: %s", m[2])
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		errs.add(0, 0, "", "YAML syntax: %v", err)
 		return
 	}
-	errs.add(0, 0, "", "YAML syntax: %v", err)
+	line, _ := strconv.Atoi(m[1])
+	if slices.Contains(parserErrors, m[2]) {
+		errs.add(line+1, 0, "", "YAML syntax: %s in the mapping or list that starts on this line: check its brackets and indentation", m[2])
+		return
+	}
+	errs.add(line, 0, "", "YAML syntax: %s", m[2])
 }
 
 // serviceNames returns service names in file order (sorted when the config

@@ -25,7 +25,9 @@ func (d *decoder) pairs(n *yaml.Node, path string, depth int) []pair {
 	if len(merged) == 0 {
 		return own
 	}
-	d.budget -= len(merged)
+	if !d.spend(len(merged), n, path) {
+		return own
+	}
 	written := map[string]bool{}
 	for _, p := range own {
 		written[p.key.Value] = true
@@ -42,7 +44,7 @@ func (d *decoder) pairs(n *yaml.Node, path string, depth int) []pair {
 
 // merge returns the entries a "<<" value contributes.
 func (d *decoder) merge(v *yaml.Node, path string, depth int) []pair {
-	if depth >= maxMergeDepth || d.budget < 0 {
+	if depth >= maxMergeDepth {
 		d.fail(v, path, "merge keys (<<) nested more than %d deep: flatten them", maxMergeDepth)
 		return nil
 	}
