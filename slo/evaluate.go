@@ -147,6 +147,11 @@ func evalAvailability(obj Objectives, r ScenarioResult) []Breach {
 	var out []Breach
 	for _, t := range r.Targets {
 		p := t.Projection
+		if t.Total == 0 {
+			out = append(out, Breach{Scenario: r.Name, Fault: r.faultNames(), Target: t.Target, SLO: SLOAvailability,
+				Got: "no probe in the measured window (was the prober running?)", Want: "≥ " + Pct(obj.Availability)})
+			continue
+		}
 		if p.Availability >= obj.Availability {
 			continue
 		}

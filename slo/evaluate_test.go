@@ -51,6 +51,7 @@ func TestEvaluate(t *testing.T) {
 		{name: "31s recovery", in: []ScenarioInput{outage("pg", 1200, 310)}, want: []string{"pg/recovery"}},
 		{name: "never recovers", in: []ScenarioInput{outage("pg", 400, 300)}, want: []string{"pg/recovery"}},
 		{name: "99.8% steady state", in: []ScenarioInput{steady(repeat("G", 998) + "BB")}, want: []string{"steady/availability", "release/availability"}},
+		{name: "no probes is no evidence", in: []ScenarioInput{{Name: "blind", Timelines: []Timeline{{Target: "api"}}}}, want: []string{"blind/availability"}},
 		{name: "99.9% steady state passes", in: []ScenarioInput{steady(repeat("G", 999) + "B")}},
 		{name: "lost write", in: []ScenarioInput{func() ScenarioInput { s := outage("pg", 1200, 10); s.Set = acked(true, false); return s }()}, want: []string{"pg/lost-writes"}},
 		{name: "duplicate write", in: []ScenarioInput{func() ScenarioInput { s := outage("pg", 1200, 10); s.Set = acked(false, true); return s }()}, want: []string{"pg/duplicate-writes"}},

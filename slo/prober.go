@@ -216,7 +216,7 @@ func (p *Prober) Timelines() []Timeline {
 	out := make([]Timeline, 0, len(p.tracks))
 	for _, tr := range p.tracks {
 		tr.mu.Lock()
-		ps := append([]Probe(nil), tr.probes...)
+		ps := append([]Probe{}, tr.probes...)
 		tr.mu.Unlock()
 		sortProbes(ps)
 		out = append(out, Timeline{Target: tr.target.Name, Probes: ps})

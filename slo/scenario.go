@@ -72,7 +72,7 @@ func Analyze(in ScenarioInput, obj Objectives) ScenarioResult {
 		ProbeInterval: in.ProbeInterval, K: in.K, FaultsPer30Days: in.FaultsPer30Days,
 		Set: in.Set, Targets: []TargetResult{}, Faults: []FaultResult{},
 	}
-	in.Timelines = append([]Timeline(nil), in.Timelines...)
+	in.Timelines = append([]Timeline{}, in.Timelines...)
 	for i, tl := range in.Timelines {
 		if !sort.SliceIsSorted(tl.Probes, func(i, j int) bool { return tl.Probes[i].Time.Before(tl.Probes[j].Time) }) {
 			tl.Probes = append([]Probe(nil), tl.Probes...)

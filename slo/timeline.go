@@ -33,9 +33,9 @@ func sortProbes(ps []Probe) {
 // a bad group is represented by its first failed probe, so no failure
 // disappears from a downsampled timeline. limit <= 0 means no limit.
 func (t Timeline) Downsample(limit int) Timeline {
-	out := Timeline{Target: t.Target, Merged: t.Merged}
+	out := Timeline{Target: t.Target, Merged: t.Merged, Probes: []Probe{}}
 	if limit <= 0 || len(t.Probes) <= limit {
-		out.Probes = append([]Probe(nil), t.Probes...)
+		out.Probes = append(out.Probes, t.Probes...)
 		return out
 	}
 	group := (len(t.Probes) + limit - 1) / limit

@@ -61,9 +61,13 @@ func newReport(results ...slo.ScenarioResult) Report {
 }
 
 // failing has a 31 s recovery and a lost write.
-func failing() Report { return newReport(scenario("pg-kill", 10, false), scenario("pg-slow", 310, true)) }
+func failing() Report {
+	return newReport(scenario("pg-kill", 10, false), scenario("pg-slow", 310, true))
+}
 
-func passing() Report { return newReport(scenario("pg-kill", 10, false), scenario("pg-slow", 50, false)) }
+func passing() Report {
+	return newReport(scenario("pg-kill", 10, false), scenario("pg-slow", 50, false))
+}
 
 func TestNewJudgesAndDownsamples(t *testing.T) {
 	r := New(Meta{MaxPoints: 100}, slo.DefaultObjectives(), []slo.ScenarioResult{scenario("pg-slow", 310, true)})
@@ -84,13 +88,17 @@ func TestNewJudgesAndDownsamples(t *testing.T) {
 }
 
 func TestJSONRoundTrip(t *testing.T) {
-	for _, r := range []Report{failing(), passing(), newReport()} {
+	empty := slo.Analyze(slo.ScenarioInput{Name: "empty", Timelines: []slo.Timeline{{Target: "api"}}}, slo.DefaultObjectives())
+	for _, r := range []Report{failing(), passing(), newReport(), newReport(empty)} {
 		var buf bytes.Buffer
 		if err := WriteJSON(&buf, r); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(buf.String(), `"schema_version":1`) {
 			t.Error("JSON lacks schema_version 1")
+		}
+		if strings.Contains(buf.String(), "null") {
+			t.Errorf("JSON contains null; lists must be [] (docs/slo.md): %.300s", buf.String())
 		}
 		back, err := ReadJSON(&buf)
 		if err != nil {
