@@ -2,7 +2,6 @@ package bank
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -49,7 +48,7 @@ func (s *Server) Handler() http.Handler {
 		},
 		Same: Transfer.Matches,
 	})
-	mux.HandleFunc("GET /v1/transfers/{id}", s.get)
+	mux.Handle("GET /v1/transfers/{id}", refapi.GetByID(s.log, "transfer", s.byID))
 	mux.HandleFunc("GET /v1/statements", s.statements)
 	return mux
 }
@@ -62,21 +61,8 @@ func scan(row pgx.Row) (Transfer, error) {
 	return t, err
 }
 
-func (s *Server) get(w http.ResponseWriter, r *http.Request) {
-	id, err := refapi.PathID(r)
-	if err != nil {
-		refapi.WriteError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	t, err := scan(s.pool.QueryRow(r.Context(), `SELECT `+cols+` FROM transfers WHERE id = $1`, id))
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		refapi.WriteError(w, http.StatusNotFound, "no transfer with that id")
-	case err != nil:
-		refapi.WriteStoreError(w, s.log, err)
-	default:
-		refapi.WriteJSON(w, http.StatusOK, t)
-	}
+func (s *Server) byID(ctx context.Context, id int64) (Transfer, error) {
+	return scan(s.pool.QueryRow(ctx, `SELECT `+cols+` FROM transfers WHERE id = $1`, id))
 }
 
 // Statement is the body of GET /v1/statements: lines in id order.

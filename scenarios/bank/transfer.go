@@ -6,7 +6,6 @@ package bank
 import (
 	"embed"
 	"errors"
-	"io/fs"
 	"log/slog"
 	"time"
 
@@ -54,17 +53,11 @@ func (t Transfer) Matches(req Request) bool {
 	return t.Amount == *req.Amount && t.Currency == req.Currency && t.Reference == req.Reference
 }
 
-// Migrations returns the embedded schema.
-func Migrations() fs.FS {
-	sub, _ := fs.Sub(migrationFiles, "migrations")
-	return sub
-}
-
 // App describes the bankapi binary for refapi.Run.
 func App() refapi.App {
 	return refapi.App{
 		Name:       "bankapi",
-		Migrations: Migrations(),
+		Migrations: refapi.MigrationsDir(migrationFiles),
 		Build: func(pool *pgxpool.Pool, log *slog.Logger) (refapi.Service, error) {
 			return New(pool, log), nil
 		},

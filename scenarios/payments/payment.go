@@ -6,7 +6,6 @@ package payments
 import (
 	"embed"
 	"errors"
-	"io/fs"
 	"log/slog"
 	"time"
 
@@ -54,17 +53,11 @@ func (p Payment) Matches(req Request) bool {
 	return p.Amount == *req.Amount && p.Currency == req.Currency && p.Merchant == req.Merchant
 }
 
-// Migrations returns the embedded schema.
-func Migrations() fs.FS {
-	sub, _ := fs.Sub(migrationFiles, "migrations")
-	return sub
-}
-
 // App describes the pgapi binary for refapi.Run.
 func App() refapi.App {
 	return refapi.App{
 		Name:       "pgapi",
-		Migrations: Migrations(),
+		Migrations: refapi.MigrationsDir(migrationFiles),
 		Build: func(pool *pgxpool.Pool, log *slog.Logger) (refapi.Service, error) {
 			return New(pool, log), nil
 		},

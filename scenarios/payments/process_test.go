@@ -137,7 +137,7 @@ func TestSIGTERMFinishesInFlight(t *testing.T) {
 			results <- result{code, err}
 		})
 	}
-	waitFor(t, 10*time.Second, "creates blocked on the table lock", func() bool {
+	refapitest.WaitFor(t, 10*time.Second, "creates blocked on the table lock", func() bool {
 		var waiting int
 		err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO payments%'`).Scan(&waiting)
 		return err == nil && waiting == n
@@ -145,7 +145,7 @@ func TestSIGTERMFinishesInFlight(t *testing.T) {
 	if err := proc.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "listener closed after SIGTERM", func() bool {
+	refapitest.WaitFor(t, 10*time.Second, "listener closed after SIGTERM", func() bool {
 		c, err := net.DialTimeout("tcp", proc.Addr, time.Second)
 		if err == nil {
 			c.Close()
@@ -176,20 +176,6 @@ func TestSIGTERMFinishesInFlight(t *testing.T) {
 	}
 	if rows != n {
 		t.Errorf("rows = %d, want %d", rows, n)
-	}
-}
-
-func waitFor(t *testing.T, bound time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.After(bound)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-deadline:
-			t.Fatalf("timed out after %s waiting for %s", bound, what)
-		case <-tick.C:
-		}
 	}
 }
 

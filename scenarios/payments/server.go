@@ -2,7 +2,6 @@ package payments
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 
@@ -34,7 +33,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger) *Server {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/payments", s.creator())
-	mux.HandleFunc("GET /v1/payments/{id}", s.get)
+	mux.Handle("GET /v1/payments/{id}", refapi.GetByID(s.log, "payment", s.byID))
 	mux.HandleFunc("GET /v1/payments", s.list)
 	return mux
 }
@@ -63,21 +62,8 @@ func (s *Server) creator() refapi.Creator[Request, Payment] {
 	}
 }
 
-func (s *Server) get(w http.ResponseWriter, r *http.Request) {
-	id, err := refapi.PathID(r)
-	if err != nil {
-		refapi.WriteError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	p, err := scan(s.pool.QueryRow(r.Context(), `SELECT `+cols+` FROM payments WHERE id = $1`, id))
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		refapi.WriteError(w, http.StatusNotFound, "no payment with that id")
-	case err != nil:
-		refapi.WriteStoreError(w, s.log, err)
-	default:
-		refapi.WriteJSON(w, http.StatusOK, p)
-	}
+func (s *Server) byID(ctx context.Context, id int64) (Payment, error) {
+	return scan(s.pool.QueryRow(ctx, `SELECT `+cols+` FROM payments WHERE id = $1`, id))
 }
 
 // Page is the body of GET /v1/payments. NextAfter is the id to pass as

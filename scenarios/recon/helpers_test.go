@@ -41,17 +41,3 @@ func resultsSnapshot(t *testing.T, pool *pgxpool.Pool) []resultRow {
 	}
 	return out
 }
-
-func waitFor(t *testing.T, bound time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.After(bound)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-deadline:
-			t.Fatalf("timed out after %s waiting for %s", bound, what)
-		case <-tick.C:
-		}
-	}
-}

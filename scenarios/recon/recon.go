@@ -10,7 +10,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
 
@@ -61,18 +60,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	return cfg, errors.Join(errs...)
 }
 
-// Migrations returns the embedded schema.
-func Migrations() fs.FS {
-	sub, _ := fs.Sub(migrationFiles, "migrations")
-	return sub
-}
-
 // App describes the reconapi binary for refapi.Run; its Service is also the
 // refapi.Runner that executes jobs.
 func App(cfg Config) refapi.App {
 	return refapi.App{
 		Name:       "reconapi",
-		Migrations: Migrations(),
+		Migrations: refapi.MigrationsDir(migrationFiles),
 		Build: func(pool *pgxpool.Pool, log *slog.Logger) (refapi.Service, error) {
 			return New(cfg, pool, log), nil
 		},

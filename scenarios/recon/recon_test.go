@@ -93,7 +93,7 @@ func (s *stack) runJob(t *testing.T) recon.Job {
 	var acc recon.Accepted
 	decodeInto(t, b, &acc)
 	var j recon.Job
-	waitFor(t, 30*time.Second, "job to finish", func() bool {
+	refapitest.WaitFor(t, 30*time.Second, "job to finish", func() bool {
 		refapitest.GetJSON(t, fmt.Sprintf("%s/recon/jobs/%d", s.recon.URL, acc.ID), http.StatusOK, &j)
 		return j.Status == recon.JobSucceeded || j.Status == recon.JobFailed
 	})
@@ -168,7 +168,7 @@ func TestJobsConcurrentSubmits(t *testing.T) {
 	close(jobs)
 	for j := range jobs {
 		var got recon.Job
-		waitFor(t, 30*time.Second, "job to finish", func() bool {
+		refapitest.WaitFor(t, 30*time.Second, "job to finish", func() bool {
 			refapitest.GetJSON(t, fmt.Sprintf("%s/recon/jobs/%d", s.recon.URL, j.ID), http.StatusOK, &got)
 			return got.Status == recon.JobSucceeded || got.Status == recon.JobFailed
 		})
@@ -211,7 +211,7 @@ func TestReconHealth(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.solanaDead.Store(false)
-	waitFor(t, 30*time.Second, "healthy after Postgres restart", func() bool {
+	refapitest.WaitFor(t, 30*time.Second, "healthy after Postgres restart", func() bool {
 		var rep refapi.Report
 		resp, err := http.Get(s.recon.URL + "/recon/health")
 		if err != nil {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/vigilhq/vigil/scenarios/refapi"
 )
@@ -43,7 +42,7 @@ func New(cfg Config, pool *pgxpool.Pool, log *slog.Logger) *Server {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /recon/jobs", s.submit)
-	mux.HandleFunc("GET /recon/jobs/{id}", s.job)
+	mux.Handle("GET /recon/jobs/{id}", refapi.GetByID(s.log, "job", s.store.job))
 	mux.Handle("GET /recon/health", refapi.HealthHandler(s.Components()...))
 	return mux
 }
@@ -63,22 +62,5 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		refapi.WriteStoreError(w, s.log, err)
 	default:
 		refapi.WriteJSON(w, http.StatusAccepted, Accepted{ID: id})
-	}
-}
-
-func (s *Server) job(w http.ResponseWriter, r *http.Request) {
-	id, err := refapi.PathID(r)
-	if err != nil {
-		refapi.WriteError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	j, err := s.store.job(r.Context(), id)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		refapi.WriteError(w, http.StatusNotFound, "no job with that id")
-	case err != nil:
-		refapi.WriteStoreError(w, s.log, err)
-	default:
-		refapi.WriteJSON(w, http.StatusOK, j)
 	}
 }

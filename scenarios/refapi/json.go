@@ -1,13 +1,17 @@
 package refapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"reflect"
 	"strconv"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // MaxBodyBytes bounds every JSON request body.
@@ -93,4 +97,25 @@ func kindName(t reflect.Type) string {
 		return "a string"
 	}
 	return "a JSON " + t.String()
+}
+
+// GetByID serves GET .../{id}: load returns pgx.ErrNoRows for a missing
+// row, answered 404 "no <what> with that id".
+func GetByID[T any](log *slog.Logger, what string, load func(ctx context.Context, id int64) (T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := PathID(r)
+		if err != nil {
+			WriteError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		v, err := load(r.Context(), id)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			WriteError(w, http.StatusNotFound, "no "+what+" with that id")
+		case err != nil:
+			WriteStoreError(w, log, err)
+		default:
+			WriteJSON(w, http.StatusOK, v)
+		}
+	}
 }

@@ -84,3 +84,13 @@ func lockKey(name string) int64 {
 	h.Write([]byte("vigil-refapi-migrate:" + name))
 	return int64(h.Sum64())
 }
+
+// MigrationsDir returns the "migrations" directory of a service's embedded
+// files, the layout every service uses (//go:embed migrations/*.sql).
+func MigrationsDir(files fs.FS) fs.FS {
+	sub, err := fs.Sub(files, "migrations")
+	if err != nil {
+		panic(err) // only for an invalid literal path
+	}
+	return sub
+}
