@@ -24,8 +24,8 @@ const codeNodeUnhealthy = -32005
 // node often still answers "ok"), lag behind a reference node and a program
 // account that must be deployed and executable.
 //
-// It keeps the last observed slot and when it last advanced; that state is
-// guarded by mu because a checker may be shared by tests or re-created runs.
+// It keeps the last observed slot and when it last changed across runs; mu
+// guards them so concurrent Check calls stay safe (a Monitor makes none).
 type solanaChecker struct {
 	cfg     config.SolanaCheck
 	node    *rpc.Client
