@@ -57,4 +57,3 @@ func TestHugeAliasExpansion(t *testing.T) {
 		t.Errorf("Parse() = %.300s..., want document too large", got)
 	}
 }
-
