@@ -132,8 +132,10 @@ func TestProberHangingHandlerIsBoundedAndSkips(t *testing.T) {
 		<-r.Context().Done() // hang until the prober gives up
 	}))
 	defer srv.Close()
-	timeout := 200 * time.Millisecond
-	d := startDriven(t, ProberConfig{Targets: []Target{{Name: "api", URL: srv.URL}}, Interval: time.Second, Timeout: timeout})
+	// The timeout is long enough that the second tick surely lands while
+	// the first probe hangs, even on a loaded machine.
+	timeout := time.Second
+	d := startDriven(t, ProberConfig{Targets: []Target{{Name: "api", URL: srv.URL}}, Interval: 2 * time.Second, Timeout: timeout})
 	d.tick()
 	select {
 	case <-entered:
@@ -146,7 +148,7 @@ func TestProberHangingHandlerIsBoundedAndSkips(t *testing.T) {
 		t.Errorf("probe during hang = %+v, want a failed %q probe", skipped, SkippedProbe)
 	}
 	hung := d.next()
-	if hung.OK || !strings.Contains(hung.Err, "timeout after 200ms") {
+	if hung.OK || !strings.Contains(hung.Err, "timeout after 1s") {
 		t.Errorf("hanging probe = %+v, want a timeout failure", hung)
 	}
 	if hung.Latency < timeout || hung.Latency > wait {

@@ -40,7 +40,7 @@ func TestWorkloadRun(t *testing.T) {
 	var calls int
 	var mu sync.Mutex
 	w := Workload{
-		Rate: 2000, Duration: 2 * time.Second, MaxOps: 200, MaxInFlight: 4, Seed: 42,
+		Rate: 2000, Duration: 30 * time.Second, MaxOps: 200, MaxInFlight: 4, Seed: 42,
 		Do: func(ctx context.Context, key string) (string, error, bool) {
 			mu.Lock()
 			calls++
@@ -59,7 +59,7 @@ func TestWorkloadRun(t *testing.T) {
 		},
 	}
 	l := NewLedger()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := w.Run(ctx, l); err != nil {
 		t.Fatalf("Run = %v", err)
