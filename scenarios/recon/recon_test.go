@@ -31,6 +31,7 @@ type stack struct {
 	pgapi      *httptest.Server
 	bankapi    *httptest.Server
 	recon      *httptest.Server
+	solanaURL  string
 	solanaDead atomic.Bool
 }
 
@@ -46,6 +47,7 @@ func startStack(t *testing.T) *stack {
 		refapi.WriteJSON(w, http.StatusOK, map[string]any{"jsonrpc": "2.0", "id": 1, "result": "ok"})
 	}))
 	t.Cleanup(solana.Close)
+	s.solanaURL = solana.URL
 	cfg := recon.Config{PgapiURL: s.pgapi.URL, BankapiURL: s.bankapi.URL, SolanaRPCURL: solana.URL}
 	s.pool = refapitest.Pool(t, s.pg.DSN, recon.App(cfg))
 	var svc refapi.Service
