@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/vigilhq/vigil/watchdog"
+	"github.com/vigilhq/vigil/watchdog/alert"
+	"github.com/vigilhq/vigil/watchdog/api"
+	"github.com/vigilhq/vigil/watchdog/config"
+	"github.com/vigilhq/vigil/watchdog/health"
+)
+
+func validateCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("c", defaultConfig(), "config file")
+	if fs.Parse(args) != nil {
+		return exitUsage
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d services, start order %v)\n", *path, len(cfg.Services), cfg.StartOrder())
+	return exitOK
+}
+
+func runCmd(args []string, _, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("c", defaultConfig(), "config file")
+	format := fs.String("log-format", "text", "watchdog log format: text or json")
+	if fs.Parse(args) != nil {
+		return exitUsage
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	if *format == "json" {
+		h = slog.NewJSONHandler(stderr, nil)
+	}
+	logger := slog.New(h)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := run(ctx, *path, cfg, logger); err != nil {
+		logger.Error("watchdog failed", "err", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// run wires the supervisor, alerts and API and runs them until ctx ends.
+func run(ctx context.Context, path string, cfg *config.Config, logger *slog.Logger) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	checkMetrics, err := health.NewMetrics(reg)
+	if err != nil {
+		return err
+	}
+	sup, err := watchdog.New(cfg, watchdog.Options{Logger: logger, Version: version, CheckMetrics: checkMetrics})
+	if err != nil {
+		return err
+	}
+	reg.MustRegister(api.NewCollector(sup.Status))
+	alerts, err := alert.New(cfg.Alerts, alert.Options{Logger: logger, Registerer: reg})
+	if err != nil {
+		return err
+	}
+	sup.Events().Subscribe(alerts.Notify)
+
+	reload := func(context.Context) error {
+		next, err := config.Load(path)
+		if err != nil {
+			sup.Events().Publish(watchdog.Event{Kind: watchdog.EventReload, Severity: watchdog.SeverityWarning, Reason: "reload refused: " + err.Error()})
+			logger.Error("reload refused; the old configuration keeps running", "err", err)
+			return err
+		}
+		return sup.Reload(next)
+	}
+	var token string
+	if cfg.API.TokenEnv != "" {
+		token = os.Getenv(cfg.API.TokenEnv)
+	}
+	srv := api.New(sup, api.Options{Listen: cfg.API.Listen, Socket: cfg.API.Socket, Token: token, Reload: reload, Gatherer: reg, Logger: logger})
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	for _, fn := range []func(context.Context) error{sup.Run, srv.Run, alerts.Run} {
+		wg.Add(1)
+		go func(fn func(context.Context) error) {
+			defer wg.Done()
+			if err := fn(ctx); err != nil {
+				errs <- err
+				cancel()
+			}
+		}(fn)
+	}
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-hup:
+			logger.Info("SIGHUP: reloading", "config", path)
+			_ = reload(ctx)
+		}
+	}
+	wg.Wait()
+	close(errs)
+	return errors.Join(drain(errs)...)
+}
+
+func drain(c chan error) []error {
+	var out []error
+	for err := range c {
+		out = append(out, err)
+	}
+	return out
+}

@@ -1,0 +1,154 @@
+// Package api serves the watchdog over HTTP: read-only views (/health,
+// /metrics, /v1/services, /v1/events) on api.listen, and control (start, stop,
+// restart, reload, logs) on the unix socket api.socket (mode 0600) — or on
+// api.listen with a bearer token when api.token_env names a set variable.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vigilhq/vigil/watchdog"
+)
+
+// Supervisor is what the API needs from the watchdog.
+type Supervisor interface {
+	Status() watchdog.Status
+	Start(ctx context.Context, name string) error
+	Stop(ctx context.Context, name string) error
+	Restart(ctx context.Context, name string) error
+	LogPath(name string) (string, error)
+	Events() *watchdog.Bus
+}
+
+// Options configure the server. Listen or Socket may be empty to disable it.
+type Options struct {
+	Listen string
+	Socket string
+	// Token, when non-empty, allows control requests on Listen with
+	// "Authorization: Bearer <Token>".
+	Token string
+	// Reload re-reads and applies the configuration; nil disables /v1/reload.
+	Reload func(ctx context.Context) error
+	// Gatherer serves /metrics; nil serves the default registry.
+	Gatherer prometheus.Gatherer
+	Logger   *slog.Logger
+}
+
+// Server is the API. Run serves until its context ends.
+type Server struct {
+	sup  Supervisor
+	opts Options
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	tcpAddr net.Addr
+	ready   chan struct{}
+}
+
+// New returns a server for sup.
+func New(sup Supervisor, opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Server{sup: sup, opts: opts, log: opts.Logger, ready: make(chan struct{})}
+}
+
+// Addr returns the TCP listener's address once Run has bound it (nil before).
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tcpAddr
+}
+
+// Ready is closed once the listeners are bound.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// Run binds the listeners and serves until ctx ends, then shuts both servers
+// down (in-flight requests get 5 s) and returns.
+func (s *Server) Run(ctx context.Context) error {
+	var servers []*http.Server
+	var listeners []net.Listener
+	if s.opts.Listen != "" {
+		l, err := net.Listen("tcp", s.opts.Listen)
+		if err != nil {
+			return fmt.Errorf("api.listen %s: %w: choose a free address or stop what holds it", s.opts.Listen, err)
+		}
+		s.mu.Lock()
+		s.tcpAddr = l.Addr()
+		s.mu.Unlock()
+		servers = append(servers, &http.Server{Handler: s.handler(false), ReadHeaderTimeout: 5 * time.Second})
+		listeners = append(listeners, l)
+	}
+	if s.opts.Socket != "" {
+		l, err := listenUnix(s.opts.Socket)
+		if err != nil {
+			for _, l := range listeners {
+				l.Close()
+			}
+			return err
+		}
+		servers = append(servers, &http.Server{Handler: s.handler(true), ReadHeaderTimeout: 5 * time.Second})
+		listeners = append(listeners, l)
+	}
+	close(s.ready)
+	errc := make(chan error, len(servers))
+	for i := range servers {
+		go func(srv *http.Server, l net.Listener) { errc <- srv.Serve(l) }(servers[i], listeners[i])
+	}
+	var first error
+	select {
+	case <-ctx.Done():
+	case first = <-errc:
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, srv := range servers {
+		_ = srv.Shutdown(shut)
+	}
+	for range servers {
+		if err := <-errc; first == nil && !errors.Is(err, http.ErrServerClosed) {
+			first = err
+		}
+	}
+	if first != nil && errors.Is(first, http.ErrServerClosed) {
+		first = nil
+	}
+	if s.opts.Socket != "" {
+		_ = os.Remove(s.opts.Socket)
+	}
+	return first
+}
+
+// listenUnix creates the control socket with mode 0600, replacing a stale one.
+func listenUnix(path string) (net.Listener, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("api.socket dir: %w", err)
+	}
+	if _, err := os.Stat(path); err == nil {
+		if c, err := net.DialTimeout("unix", path, 200*time.Millisecond); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("api.socket %s: another watchdog is answering there: stop it or use another socket path", path)
+		}
+		_ = os.Remove(path)
+	}
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("api.socket %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("api.socket %s: chmod 0600: %w", path, err)
+	}
+	return l, nil
+}

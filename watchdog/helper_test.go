@@ -1,0 +1,104 @@
+package watchdog_test
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain doubles as the programs the tests supervise (os/exec's
+// self-re-exec pattern): with VIGIL_HELPER set it runs one of them.
+func TestMain(m *testing.M) {
+	if mode := os.Getenv("VIGIL_HELPER"); mode != "" {
+		os.Exit(helperMain(mode, os.Args[1:]))
+	}
+	goleak.VerifyTestMain(m)
+}
+
+func helperMain(mode string, args []string) int {
+	arg := func(i int) string {
+		if i < len(args) {
+			return args[i]
+		}
+		return ""
+	}
+	switch mode {
+	case "http": // http PORT: serve /health until killed
+		l, err := net.Listen("tcp", "127.0.0.1:"+arg(0))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "listen:", err)
+			return 3
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/health", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintf(w, "ok %d", os.Getpid()) })
+		_ = http.Serve(l, mux)
+		return 0
+	case "exit": // exit CODE AFTER
+		d, _ := time.ParseDuration(arg(1))
+		time.Sleep(d)
+		code, _ := strconv.Atoi(arg(0))
+		return code
+	case "sleep": // sleep forever, exit 0 on SIGTERM
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, syscall.SIGTERM)
+		fmt.Println("ready")
+		<-c
+		return 0
+	case "stubborn": // ignore SIGTERM
+		signal.Ignore(syscall.SIGTERM)
+		fmt.Println("ready")
+		select {}
+	case "fork": // start a grandchild in our group that ignores SIGTERM, print its pid
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), "VIGIL_HELPER=stubborn")
+		if err := cmd.Start(); err != nil {
+			return 4
+		}
+		if f := arg(0); f != "" {
+			_ = os.WriteFile(f, []byte(strconv.Itoa(cmd.Process.Pid)), 0o644)
+		}
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, syscall.SIGTERM)
+		<-c
+		return 0
+	case "hold": // hold PORT: a stranger holding a port
+		l, err := net.Listen("tcp", "127.0.0.1:"+arg(0))
+		if err != nil {
+			return 3
+		}
+		defer l.Close()
+		select {}
+	}
+	fmt.Fprintln(os.Stderr, "unknown helper mode", mode)
+	return 2
+}
+
+// helperCmd returns the command list for a helper mode in YAML flow syntax.
+func helperCmd(t *testing.T, args ...string) string {
+	t.Helper()
+	s := fmt.Sprintf("[%q", os.Args[0])
+	for _, a := range args {
+		s += fmt.Sprintf(", %q", a)
+	}
+	return s + "]"
+}
+
+// freePort returns a loopback port nobody listens on right now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}

@@ -1,0 +1,367 @@
+package watchdog
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/vigilhq/vigil/watchdog/config"
+	"github.com/vigilhq/vigil/watchdog/proc"
+)
+
+// tryStart starts the process if it is wanted and every precondition holds:
+// dependencies ready, declared ports free (or freed by policy), start limit
+// not exceeded. Otherwise it arranges to try again.
+func (s *service) tryStart(ctx context.Context) {
+	if !s.want || s.proc != nil || ctx.Err() != nil {
+		return
+	}
+	if wait := s.sup.waitingFor(s.cfg); wait != "" {
+		s.mu.Lock()
+		s.snap.Reason = wait
+		s.mu.Unlock()
+		return // a kick arrives when a dependency changes
+	}
+	if !s.resolvePorts(ctx) {
+		return
+	}
+	if s.startLimited() {
+		return
+	}
+	env := append(os.Environ(), s.cfg.Environ()...)
+	p, err := spawn(s.cfg, s.logPath, env, nil)
+	if err != nil {
+		s.publish(Event{Kind: EventError, Severity: SeverityCritical, Reason: "start failed: " + err.Error()})
+		s.log.Error("start failed", "err", s.cfg.Redact(err.Error()))
+		s.starts = append(s.starts, time.Now())
+		s.afterFailure(ctx, "start failed: "+err.Error(), 0)
+		return
+	}
+	s.starts = append(s.starts, p.started)
+	s.running(ctx, p, false)
+}
+
+// running records p as the service's process and starts its checks.
+func (s *service) running(ctx context.Context, p *process, adopted bool) {
+	s.proc = p
+	started := p.started
+	s.mu.Lock()
+	s.snap.PID, s.snap.PGID, s.snap.StartedAt, s.snap.Adopted = p.pid, p.pgid, &started, adopted
+	s.snap.Holders = nil
+	s.mu.Unlock()
+	s.holders = nil
+	kind, verb := EventStarted, "started"
+	if adopted {
+		kind, verb = EventAdopted, "adopted"
+	}
+	s.publish(Event{Kind: kind, PID: p.pid, Attempt: s.attempt})
+	s.log.Info(verb, "pid", p.pid, "attempt", s.attempt)
+	cs := newCheckSet(s, p)
+	s.mu.Lock()
+	s.checks = cs
+	s.mu.Unlock()
+	cs.start(ctx)
+	if s.checks.hasLiveness() {
+		s.setState(StateStarting, "waiting for liveness")
+	} else {
+		s.setState(StateStarting, "")
+		s.setState(StateRunning, "")
+	}
+	s.evaluate(ctx)
+}
+
+// startLimited applies the start limit: more than burst starts within
+// interval → failed, a critical event, and a retry after cooldown.
+func (s *service) startLimited() bool {
+	lim := s.cfg.Restart.Limit
+	if lim.Burst <= 0 || lim.Interval <= 0 {
+		return false
+	}
+	cutoff := time.Now().Add(-lim.Interval)
+	kept := s.starts[:0]
+	for _, t := range s.starts {
+		if t.After(cutoff) {
+			kept = append(kept, t)
+		}
+	}
+	s.starts = kept
+	if len(kept) < lim.Burst {
+		return false
+	}
+	reason := fmt.Sprintf("start limit: %d starts within %s; retrying in %s (restart.limit)", len(kept), lim.Interval, lim.Cooldown)
+	s.setState(StateFailed, reason)
+	s.publish(Event{Kind: EventStartLimit, Severity: SeverityCritical, Reason: reason, Attempt: s.attempt})
+	s.log.Error("start limit reached", "starts", len(kept), "cooldown", lim.Cooldown)
+	s.starts = nil
+	s.setTimer(lim.Cooldown)
+	return true
+}
+
+// resolvePorts checks the declared ports and applies port_conflict.
+// It reports whether the start may proceed.
+func (s *service) resolvePorts(ctx context.Context) bool {
+	holders := s.foreignHolders()
+	if len(holders) == 0 {
+		if len(s.holders) > 0 {
+			s.publish(Event{Kind: EventPortConflict, Recovered: true, Reason: "ports free again"})
+			s.holders = nil
+		}
+		return true
+	}
+	s.reportConflict(holders)
+	switch s.cfg.PortConflict {
+	case config.PortKillHolder:
+		if s.killHolders(ctx, holders) {
+			return true
+		}
+		fallthrough
+	case config.PortWait, "":
+		d, _ := s.backoff.Next()
+		s.attempt++
+		s.setState(StateBackoff, describeHolders(holders)+": waiting (port_conflict: wait); stop it or set port_conflict: kill-holder")
+		s.setTimer(d)
+	case config.PortFail:
+		reason := describeHolders(holders) + ": not starting (port_conflict: fail); stop it, then `watchdog start " + s.name + "`"
+		s.setState(StateFailed, reason)
+		s.setTimer(s.cfg.Restart.Limit.Cooldown)
+	}
+	return false
+}
+
+// foreignHolders lists holders of declared ports outside our own process group.
+func (s *service) foreignHolders() []PortHolder {
+	if len(s.cfg.Ports) == 0 {
+		return nil
+	}
+	var out []PortHolder
+	for _, h := range proc.PortHolders(s.cfg.Ports) {
+		if h.PID != 0 && s.proc != nil {
+			if st, err := proc.ReadStat(h.PID); err == nil && st.PGID == s.proc.pgid {
+				continue
+			}
+		}
+		out = append(out, PortHolder{Port: h.Port, PID: h.PID, Command: h.Command})
+	}
+	return out
+}
+
+func describeHolders(hs []PortHolder) string {
+	parts := make([]string, len(hs))
+	for i, h := range hs {
+		parts[i] = proc.Holder{Port: h.Port, PID: h.PID, Command: h.Command}.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// reportConflict emits a port_conflict event when the holders changed.
+func (s *service) reportConflict(holders []PortHolder) {
+	s.mu.Lock()
+	s.snap.Holders = holders
+	s.mu.Unlock()
+	if fmt.Sprint(holders) == fmt.Sprint(s.holders) {
+		return
+	}
+	s.holders = holders
+	for i := range holders {
+		h := holders[i]
+		s.publish(Event{Kind: EventPortConflict, Severity: SeverityCritical, PID: h.PID, Holder: &h,
+			Reason: proc.Holder{Port: h.Port, PID: h.PID, Command: h.Command}.String() + fmt.Sprintf(" (port_conflict: %s)", s.policy())})
+		s.log.Warn("port conflict", "port", h.Port, "holder_pid", h.PID, "holder", h.Command, "policy", s.policy())
+	}
+}
+
+func (s *service) policy() config.PortPolicy {
+	if s.cfg.PortConflict == "" {
+		return config.PortWait
+	}
+	return s.cfg.PortConflict
+}
+
+// killHolders terminates the holders (never ourselves or pid 1) and waits up
+// to the stop timeout for the ports to be free.
+func (s *service) killHolders(ctx context.Context, holders []PortHolder) bool {
+	for _, h := range holders {
+		if h.PID <= 1 || h.PID == os.Getpid() {
+			return false
+		}
+		s.log.Warn("killing port holder", "port", h.Port, "holder_pid", h.PID, "holder", h.Command)
+		_ = syscall.Kill(h.PID, syscall.SIGTERM)
+		_ = syscall.Kill(h.PID, syscall.SIGCONT)
+	}
+	deadline := time.Now().Add(s.stopTimeout())
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for len(s.foreignHolders()) > 0 {
+		if time.Now().After(deadline) {
+			for _, h := range s.foreignHolders() {
+				if h.PID > 1 {
+					_ = syscall.Kill(h.PID, syscall.SIGKILL)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+		if time.Now().After(deadline.Add(2 * time.Second)) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *service) stopTimeout() time.Duration {
+	if s.cfg.Stop.Timeout > 0 {
+		return s.cfg.Stop.Timeout
+	}
+	return 10 * time.Second
+}
+
+// onExit handles the end of the service's process and decides what next.
+func (s *service) onExit(ctx context.Context, ex exitInfo) {
+	p := s.proc
+	s.proc = nil
+	s.checks.stop()
+	s.reapGroup(p.pgid, time.Second)
+	uptime := ex.at.Sub(p.started)
+	s.recordExit(ex, uptime)
+	sev := SeverityWarning
+	if !s.want {
+		sev = SeverityInfo
+	}
+	s.publish(Event{Kind: EventExited, Severity: sev, PID: p.pid, ExitCode: &ex.code, Signal: ex.signal, Reason: ex.String()})
+	s.log.Warn("exited", "pid", p.pid, "exit", ex.String(), "uptime", uptime.Round(time.Millisecond))
+	if !s.want {
+		s.setState(StateExited, ex.String())
+		s.setState(StateStopped, ex.String())
+		return
+	}
+	switch s.cfg.Restart.Policy {
+	case config.RestartNever:
+		s.want = false
+		s.setState(StateExited, ex.String()+" (restart: never)")
+		s.evaluate(ctx)
+		return
+	case config.RestartOnFailure:
+		if ex.code == 0 {
+			s.want = false
+			s.setState(StateExited, ex.String()+" (restart: on-failure)")
+			s.evaluate(ctx)
+			return
+		}
+	}
+	s.setState(StateExited, ex.String())
+	if uptime < 2*time.Second && len(s.cfg.Ports) > 0 {
+		if hs := s.foreignHolders(); len(hs) > 0 {
+			s.reportConflict(hs) // it most likely failed to bind
+		}
+	}
+	s.afterFailure(ctx, ex.String(), uptime)
+}
+
+// afterFailure restarts at once after a stable run, else after backoff.
+func (s *service) afterFailure(ctx context.Context, why string, uptime time.Duration) {
+	s.bumpRestarts()
+	if uptime >= s.cfg.Restart.ResetAfter {
+		s.backoff = newBackoff(s.cfg.Restart.Backoff, s.rng)
+		s.attempt = 0
+		s.publish(Event{Kind: EventRestart, Reason: why + "; restarting now", Attempt: 0})
+		s.tryStart(ctx)
+		s.evaluate(ctx)
+		return
+	}
+	d, _ := s.backoff.Next()
+	s.attempt++
+	s.publish(Event{Kind: EventRestart, Reason: fmt.Sprintf("%s after %s up; restarting in %s", why, uptime.Round(time.Millisecond), d.Round(time.Millisecond)), Attempt: s.attempt})
+	s.setState(StateBackoff, fmt.Sprintf("%s; restart %d in %s", why, s.attempt, d.Round(time.Millisecond)))
+	s.setTimer(d)
+	s.evaluate(ctx)
+}
+
+func (s *service) recordExit(ex exitInfo, uptime time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.snap.LastExit = &Exit{Time: ex.at, Code: ex.code, Signal: ex.signal, Uptime: Duration(uptime.Round(time.Millisecond))}
+	s.snap.PID, s.snap.PGID, s.snap.StartedAt, s.snap.RSS, s.snap.Adopted = 0, 0, nil, 0, false
+}
+
+// stopProcess stops the whole process group: the stop signal (plus SIGCONT,
+// so a SIGSTOPped process can act on it), the grace period, SIGKILL to the
+// group, then a check that no member survived.
+func (s *service) stopProcess(reason string) {
+	p := s.proc
+	s.setState(StateStopping, reason)
+	sig := parseSignal(s.cfg.Stop.Signal)
+	_ = proc.SignalGroup(p.pgid, sig)
+	_ = proc.SignalGroup(p.pgid, syscall.SIGCONT)
+	timer := time.NewTimer(s.stopTimeout())
+	var ex exitInfo
+	select {
+	case ex = <-p.done:
+		timer.Stop()
+	case <-timer.C:
+		s.log.Warn("stop timeout: sending SIGKILL to the process group", "pid", p.pid, "timeout", s.stopTimeout())
+		_ = proc.SignalGroup(p.pgid, syscall.SIGKILL)
+		ex = <-p.done
+	}
+	s.proc = nil
+	s.checks.stop()
+	s.reapGroup(p.pgid, s.stopTimeout())
+	uptime := ex.at.Sub(p.started)
+	s.recordExit(ex, uptime)
+	s.publish(Event{Kind: EventExited, PID: p.pid, ExitCode: &ex.code, Signal: ex.signal, Reason: "stopped: " + ex.String()})
+	s.log.Info("stopped", "pid", p.pid, "exit", ex.String())
+	s.setState(StateStopped, reason)
+}
+
+// reapGroup makes sure nothing of the group outlives its leader: members
+// still present get the grace period, then SIGKILL; survivors are reported.
+func (s *service) reapGroup(pgid int, grace time.Duration) {
+	if !proc.GroupAlive(pgid) {
+		return
+	}
+	_ = proc.SignalGroup(pgid, parseSignal(s.cfg.Stop.Signal))
+	_ = proc.SignalGroup(pgid, syscall.SIGCONT)
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	left := proc.WaitGroupGone(ctx, pgid)
+	cancel()
+	if len(left) == 0 {
+		return
+	}
+	_ = proc.SignalGroup(pgid, syscall.SIGKILL)
+	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Second)
+	left = proc.WaitGroupGone(ctx, pgid)
+	cancel()
+	if len(left) > 0 {
+		reason := fmt.Sprintf("process group %d: pids %v survived SIGKILL", pgid, left)
+		s.publish(Event{Kind: EventOrphans, Severity: SeverityCritical, Reason: reason})
+		s.log.Error("orphans survived", "pgid", pgid, "pids", left)
+	}
+}
+
+// checkMemory restarts the service gracefully when its group RSS exceeds max_memory.
+func (s *service) checkMemory(ctx context.Context) {
+	if s.proc == nil {
+		return
+	}
+	u, err := proc.GroupUsage(s.proc.pgid)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	s.snap.RSS = u.RSS
+	s.mu.Unlock()
+	if u.RSS <= int64(s.cfg.MaxMemory) {
+		return
+	}
+	reason := fmt.Sprintf("memory %s above max_memory %s", config.ByteSize(u.RSS), s.cfg.MaxMemory)
+	s.publish(Event{Kind: EventMemoryRestart, Severity: SeverityWarning, PID: s.proc.pid, Reason: reason})
+	s.log.Warn("memory restart", "rss", u.RSS, "max", int64(s.cfg.MaxMemory))
+	s.stopProcess(reason)
+	s.bumpRestarts()
+	s.tryStart(ctx)
+}

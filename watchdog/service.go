@@ -1,0 +1,261 @@
+package watchdog
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/sethvargo/go-retry"
+
+	"github.com/vigilhq/vigil/watchdog/config"
+)
+
+// op is a control request handled by a service's loop.
+type op int
+
+const (
+	opStart op = iota
+	opStop
+	opRestart
+)
+
+func (o op) String() string { return [...]string{"start", "stop", "restart"}[o] }
+
+type request struct {
+	op     op
+	reason string
+	reply  chan error
+}
+
+// service supervises one configured program. Its loop goroutine (run) is the
+// only writer of the loop-owned fields below; Status readers take mu.
+type service struct {
+	name    string
+	cfg     *config.Service
+	sup     *Supervisor
+	log     *slog.Logger
+	logPath string
+
+	cmds    chan request
+	kick    chan struct{} // something this service depends on changed
+	checkCh chan struct{} // a check's thresholded result changed
+	exited  chan struct{} // closed when run returns
+
+	// Loop-owned.
+	want    bool
+	proc    *process
+	rng     *rand.Rand
+	backoff retry.Backoff
+	attempt int
+	starts  []time.Time
+	timer   *time.Timer
+	timerC  <-chan time.Time
+	checks  *checkSet
+	holders []PortHolder // last reported port conflict
+
+	mu   sync.Mutex
+	snap ServiceStatus
+}
+
+func newService(sup *Supervisor, cfg *config.Service, seed uint64) *service {
+	s := &service{
+		name:    cfg.Name,
+		cfg:     cfg,
+		sup:     sup,
+		log:     sup.log.With("service", cfg.Name),
+		logPath: sup.logPath(cfg.Name),
+		cmds:    make(chan request, 16),
+		kick:    make(chan struct{}, 1),
+		checkCh: make(chan struct{}, 1),
+		exited:  make(chan struct{}),
+		rng:     rand.New(rand.NewPCG(seed, hashName(cfg.Name))),
+	}
+	s.backoff = newBackoff(cfg.Restart.Backoff, s.rng)
+	s.snap = ServiceStatus{Name: cfg.Name, State: StateStopped, Health: HealthUnhealthy, Critical: cfg.IsCritical()}
+	return s
+}
+
+func hashName(s string) uint64 {
+	var h uint64 = 14695981039346656037
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// do sends a request to the loop and waits for its answer.
+func (s *service) do(ctx context.Context, o op, reason string) error {
+	r := request{op: o, reason: reason, reply: make(chan error, 1)}
+	select {
+	case s.cmds <- r:
+	case <-s.exited:
+		return fmt.Errorf("%s: service is shut down", s.name)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-r.reply:
+		return err
+	case <-s.exited:
+		return fmt.Errorf("%s: service is shut down", s.name)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// notify wakes the loop without blocking (coalesced).
+func notify(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// run is the service's loop. It returns after ctx ends and the process (if
+// any) has been stopped, with every goroutine it started gone.
+func (s *service) run(ctx context.Context, autostart bool) {
+	defer close(s.exited)
+	defer s.stopTimer()
+	if autostart {
+		s.want = true
+		s.tryStart(ctx)
+	}
+	var memC <-chan time.Time
+	if s.cfg.MaxMemory > 0 {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		memC = t.C
+	}
+	for {
+		var exitC <-chan exitInfo
+		if s.proc != nil {
+			exitC = s.proc.done
+		}
+		select {
+		case <-ctx.Done():
+			s.want = false
+			s.stopTimer()
+			if s.proc != nil {
+				s.stopProcess("watchdog shutdown")
+			}
+			s.checks.stop()
+			return
+		case r := <-s.cmds:
+			r.reply <- s.handle(ctx, r)
+		case ex := <-exitC:
+			s.onExit(ctx, ex)
+		case <-s.timerC:
+			s.timerC = nil
+			s.tryStart(ctx)
+		case <-s.kick:
+			if s.want && s.proc == nil && s.timerC == nil && s.snap.State != StateFailed {
+				s.tryStart(ctx)
+			}
+			s.evaluate(ctx)
+		case <-s.checkCh:
+			s.evaluate(ctx)
+		case <-memC:
+			s.checkMemory(ctx)
+		}
+	}
+}
+
+func (s *service) handle(ctx context.Context, r request) error {
+	s.log.Info("control request", "op", r.op.String(), "reason", r.reason)
+	switch r.op {
+	case opStart:
+		s.want = true
+		if s.proc != nil {
+			return nil
+		}
+		s.starts = nil // an operator's start clears the start limit
+		s.stopTimer()
+		s.tryStart(ctx)
+	case opStop:
+		s.want = false
+		s.stopTimer()
+		if s.proc != nil {
+			s.stopProcess(r.reason)
+		}
+		s.setState(StateStopped, r.reason)
+		s.evaluate(ctx)
+	case opRestart:
+		s.want = true
+		s.stopTimer()
+		if s.proc != nil {
+			s.publish(Event{Kind: EventRestart, Reason: r.reason, PID: s.proc.pid})
+			s.stopProcess(r.reason)
+			s.bumpRestarts()
+		}
+		s.starts = nil
+		s.tryStart(ctx)
+	}
+	return nil
+}
+
+func (s *service) setTimer(d time.Duration) {
+	s.stopTimer()
+	s.timer = time.NewTimer(d)
+	s.timerC = s.timer.C
+	next := time.Now().Add(d)
+	s.mu.Lock()
+	s.snap.NextStart = &next
+	s.mu.Unlock()
+}
+
+func (s *service) stopTimer() {
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer, s.timerC = nil, nil
+	}
+	s.mu.Lock()
+	s.snap.NextStart = nil
+	s.mu.Unlock()
+}
+
+// setState moves the service to a new state and emits the transition.
+func (s *service) setState(to State, reason string) {
+	s.mu.Lock()
+	from := s.snap.State
+	s.snap.Reason = reason
+	if from == to {
+		s.mu.Unlock()
+		return
+	}
+	if !CanTransition(from, to) {
+		s.log.Error("invalid state transition (bug)", "from", from, "to", to)
+	}
+	s.snap.State = to
+	pid := s.snap.PID
+	s.mu.Unlock()
+	s.publish(Event{Kind: EventStateChange, From: from, To: to, PID: pid, Reason: reason})
+	s.sup.changed()
+}
+
+func (s *service) publish(ev Event) {
+	ev.Service = s.name
+	ev.Reason = s.cfg.Redact(ev.Reason)
+	s.sup.bus.Publish(ev)
+}
+
+func (s *service) bumpRestarts() {
+	s.mu.Lock()
+	s.snap.Restarts++
+	s.mu.Unlock()
+}
+
+func (s *service) status() ServiceStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.snap
+	if st.StartedAt != nil && s.snap.PID != 0 {
+		st.Uptime = Duration(time.Since(*st.StartedAt).Round(time.Millisecond))
+	}
+	st.Holders = append([]PortHolder(nil), s.snap.Holders...)
+	st.Checks = s.checks.results()
+	return st
+}

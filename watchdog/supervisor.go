@@ -1,0 +1,378 @@
+package watchdog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/vigilhq/vigil/watchdog/config"
+	"github.com/vigilhq/vigil/watchdog/health"
+	"github.com/vigilhq/vigil/watchdog/logs"
+)
+
+// ErrUnknownService is returned for a control request naming no configured service.
+var ErrUnknownService = errors.New("unknown service")
+
+// Options are the supervisor's optional knobs.
+type Options struct {
+	Logger  *slog.Logger
+	Version string
+	// Seed seeds backoff jitter; 0 picks one from the clock (logged).
+	Seed uint64
+	// CheckMetrics records health check results; nil disables them.
+	CheckMetrics *health.Metrics
+	// RotateEvery is how often log sizes are checked; default 5s.
+	RotateEvery time.Duration
+}
+
+// Supervisor runs every configured service. Create it with New, run it with
+// Run; Start, Stop, Restart, Reload and Status are safe to call concurrently
+// while Run is active.
+type Supervisor struct {
+	log     *slog.Logger
+	bus     *Bus
+	opts    Options
+	started time.Time
+
+	mu       sync.RWMutex
+	cfg      *config.Config
+	services map[string]*service
+	cancels  map[string]context.CancelFunc
+	base     context.Context // parent of every service loop; nil before Run
+	wg       sync.WaitGroup
+}
+
+// New validates nothing itself (config.Load did) and prepares a supervisor.
+func New(cfg *config.Config, opts Options) (*Supervisor, error) {
+	if cfg == nil {
+		return nil, errors.New("nil config")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Seed == 0 {
+		opts.Seed = uint64(time.Now().UnixNano())
+	}
+	if opts.RotateEvery <= 0 {
+		opts.RotateEvery = 5 * time.Second
+	}
+	return &Supervisor{
+		log:      opts.Logger,
+		bus:      NewBus(1000, nil),
+		opts:     opts,
+		cfg:      cfg,
+		services: map[string]*service{},
+		cancels:  map[string]context.CancelFunc{},
+	}, nil
+}
+
+// Events returns the supervisor's event bus.
+func (s *Supervisor) Events() *Bus { return s.bus }
+
+// Config returns the configuration in force.
+func (s *Supervisor) Config() *config.Config {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.cfg
+}
+
+// Run starts every service in dependency order and supervises them until ctx
+// ends; then it stops them in reverse dependency order and returns once every
+// process group is gone and every goroutine it started has exited.
+func (s *Supervisor) Run(ctx context.Context) error {
+	s.started = time.Now()
+	s.log.Info("watchdog starting", "services", len(s.cfg.Services), "seed", s.opts.Seed, "version", s.opts.Version)
+	base, cancelAll := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelAll()
+	s.mu.Lock()
+	s.base = base
+	for _, name := range s.cfg.StartOrder() {
+		s.launch(s.cfg.Services[name], true)
+	}
+	s.mu.Unlock()
+
+	t := time.NewTicker(s.opts.RotateEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			s.shutdown()
+			s.wg.Wait()
+			s.log.Info("watchdog stopped")
+			return nil
+		case <-t.C:
+			s.rotateLogs()
+		}
+	}
+}
+
+// launch creates and starts a service loop. Callers hold s.mu.
+func (s *Supervisor) launch(cfg *config.Service, autostart bool) {
+	svc := newService(s, cfg, s.opts.Seed)
+	ctx, cancel := context.WithCancel(s.base)
+	s.services[cfg.Name] = svc
+	s.cancels[cfg.Name] = cancel
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		svc.run(ctx, autostart)
+	}()
+}
+
+// shutdown stops services in reverse dependency order: each waits for the
+// services that depend on it, so independent branches stop in parallel.
+func (s *Supervisor) shutdown() {
+	s.mu.Lock()
+	names := make([]string, 0, len(s.services))
+	for n := range s.services {
+		names = append(names, n)
+	}
+	s.mu.Unlock()
+	s.stopServices(names)
+}
+
+// stopServices stops the named services, dependents before dependencies.
+func (s *Supervisor) stopServices(names []string) {
+	s.mu.RLock()
+	stopped := map[string]chan struct{}{}
+	svcs := map[string]*service{}
+	cancels := map[string]context.CancelFunc{}
+	for _, n := range names {
+		if svc, ok := s.services[n]; ok {
+			stopped[n] = make(chan struct{})
+			svcs[n], cancels[n] = svc, s.cancels[n]
+		}
+	}
+	s.mu.RUnlock()
+	var wg sync.WaitGroup
+	for n, svc := range svcs {
+		dependents := []chan struct{}{}
+		for m, other := range svcs {
+			if _, ok := other.cfg.DependsOn[n]; ok && m != n {
+				dependents = append(dependents, stopped[m])
+			}
+		}
+		wg.Add(1)
+		go func(n string, svc *service, deps []chan struct{}) {
+			defer wg.Done()
+			defer close(stopped[n])
+			for _, d := range deps {
+				<-d
+			}
+			cancels[n]()
+			<-svc.exited
+		}(n, svc, dependents)
+	}
+	wg.Wait()
+	s.mu.Lock()
+	for n := range svcs {
+		if s.services[n] == svcs[n] {
+			delete(s.services, n)
+			delete(s.cancels, n)
+		}
+	}
+	s.mu.Unlock()
+}
+
+// Reload applies a new configuration: unchanged services keep running
+// untouched, changed ones restart, removed ones stop and added ones start.
+func (s *Supervisor) Reload(cfg *config.Config) error {
+	s.mu.RLock()
+	if s.base == nil {
+		s.mu.RUnlock()
+		return errors.New("reload: supervisor is not running")
+	}
+	var stop, changed, added, kept []string
+	for name, svc := range s.services {
+		nc, ok := cfg.Services[name]
+		switch {
+		case !ok:
+			stop = append(stop, name)
+		case !svc.cfg.Equal(nc):
+			changed = append(changed, name)
+		default:
+			kept = append(kept, name)
+		}
+	}
+	for name := range cfg.Services {
+		if _, ok := s.services[name]; !ok {
+			added = append(added, name)
+		}
+	}
+	s.mu.RUnlock()
+	sort.Strings(stop)
+	sort.Strings(changed)
+	sort.Strings(added)
+	s.stopServices(append(append([]string{}, stop...), changed...))
+	s.mu.Lock()
+	s.cfg = cfg
+	for _, name := range cfg.StartOrder() {
+		if _, running := s.services[name]; !running {
+			s.launch(cfg.Services[name], true)
+		} else {
+			s.services[name].cfg = cfg.Services[name] // equal: only Line may differ
+		}
+	}
+	s.mu.Unlock()
+	reason := fmt.Sprintf("reloaded: %d unchanged, %d restarted %v, %d added %v, %d removed %v",
+		len(kept), len(changed), changed, len(added), added, len(stop), stop)
+	s.bus.Publish(Event{Kind: EventReload, Reason: reason})
+	s.log.Info("reload", "unchanged", len(kept), "restarted", changed, "added", added, "removed", stop)
+	s.changed()
+	return nil
+}
+
+func (s *Supervisor) lookup(name string) (*service, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	svc, ok := s.services[name]
+	if !ok {
+		names := make([]string, 0, len(s.services))
+		for n := range s.services {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return nil, fmt.Errorf("%w %q: configured services are %v", ErrUnknownService, name, names)
+	}
+	return svc, nil
+}
+
+// Start starts a stopped service (clearing its start limit).
+func (s *Supervisor) Start(ctx context.Context, name string) error {
+	svc, err := s.lookup(name)
+	if err != nil {
+		return err
+	}
+	return svc.do(ctx, opStart, "requested")
+}
+
+// Stop stops a service's whole process group; it stays stopped until started.
+func (s *Supervisor) Stop(ctx context.Context, name string) error {
+	svc, err := s.lookup(name)
+	if err != nil {
+		return err
+	}
+	return svc.do(ctx, opStop, "stopped by request")
+}
+
+// Restart stops and starts a service. Concurrent restarts are serialised by
+// the service's loop: there is never a second copy.
+func (s *Supervisor) Restart(ctx context.Context, name string) error {
+	svc, err := s.lookup(name)
+	if err != nil {
+		return err
+	}
+	return svc.do(ctx, opRestart, "restart requested")
+}
+
+// LogPath returns the log file of a configured service.
+func (s *Supervisor) LogPath(name string) (string, error) {
+	if _, err := s.lookup(name); err != nil {
+		return "", err
+	}
+	return s.logPath(name), nil
+}
+
+func (s *Supervisor) logPath(name string) string {
+	return logs.Path(s.cfg.Logs.Dir, name)
+}
+
+// Status returns a snapshot of every service, in start order.
+func (s *Supervisor) Status() Status {
+	s.mu.RLock()
+	order := s.cfg.StartOrder()
+	svcs := make([]*service, 0, len(order))
+	for _, n := range order {
+		if svc, ok := s.services[n]; ok {
+			svcs = append(svcs, svc)
+		}
+	}
+	s.mu.RUnlock()
+	st := Status{Version: s.opts.Version, StartedAt: s.started, Uptime: Duration(time.Since(s.started).Round(time.Second))}
+	for _, svc := range svcs {
+		st.Services = append(st.Services, svc.status())
+	}
+	st.Status = Overall(st.Services)
+	return st
+}
+
+// changed tells every service that something it may depend on changed.
+func (s *Supervisor) changed() {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, svc := range s.services {
+		notify(svc.kick)
+	}
+}
+
+// waitingFor names the first unmet depends_on condition of cfg, or "".
+func (s *Supervisor) waitingFor(cfg *config.Service) string {
+	for _, dep := range sortedKeys(cfg.DependsOn) {
+		cond := cfg.DependsOn[dep]
+		st, ok := s.serviceStatus(dep)
+		if !ok {
+			return fmt.Sprintf("waiting for %s: not configured", dep)
+		}
+		switch cond {
+		case config.ConditionStarted:
+			if st.State != StateStarting && st.State != StateRunning {
+				return fmt.Sprintf("waiting for %s to start (depends_on: started)", dep)
+			}
+		default:
+			if st.State != StateRunning || (st.Health != HealthHealthy && st.Health != HealthDegraded) {
+				return fmt.Sprintf("waiting for %s to be healthy (depends_on: healthy); it is %s/%s", dep, st.State, st.Health)
+			}
+		}
+	}
+	return ""
+}
+
+// failingDependency names a depends_on service that is not healthy, or "".
+func (s *Supervisor) failingDependency(cfg *config.Service) string {
+	for _, dep := range sortedKeys(cfg.DependsOn) {
+		st, ok := s.serviceStatus(dep)
+		if !ok || (st.Health != HealthHealthy && st.Health != HealthDegraded) {
+			return fmt.Sprintf("dependency %s is %s", dep, st.Health)
+		}
+	}
+	return ""
+}
+
+func (s *Supervisor) serviceStatus(name string) (ServiceStatus, bool) {
+	s.mu.RLock()
+	svc, ok := s.services[name]
+	s.mu.RUnlock()
+	if !ok {
+		return ServiceStatus{}, false
+	}
+	svc.mu.Lock()
+	defer svc.mu.Unlock()
+	return svc.snap, true
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (s *Supervisor) rotateLogs() {
+	s.mu.RLock()
+	cfg := s.cfg
+	s.mu.RUnlock()
+	for name, sc := range cfg.Services {
+		r := logs.Rotation{MaxSize: int64(sc.Logs.MaxSize), MaxFiles: sc.Logs.MaxFiles, MaxAge: sc.Logs.MaxAge}
+		if rotated, err := logs.Rotate(logs.Path(cfg.Logs.Dir, name), r); err != nil {
+			s.log.Warn("log rotation failed", "service", name, "err", err)
+		} else if rotated {
+			s.log.Info("log rotated", "service", name)
+		}
+	}
+}
