@@ -82,4 +82,3 @@ func defaultConfig() string {
 	}
 	return "vigil.yaml"
 }
-

@@ -62,7 +62,7 @@ func WaitGroupGone(ctx context.Context, pgid int) []int {
 type Stat struct {
 	PID       int
 	Comm      string
-	State     byte   // R, S, D, T (stopped), Z (zombie), ...
+	State     byte // R, S, D, T (stopped), Z (zombie), ...
 	PPID      int
 	PGID      int
 	StartTime uint64 // clock ticks since boot: with PID, identifies a process uniquely
