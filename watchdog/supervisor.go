@@ -84,12 +84,12 @@ func (s *Supervisor) Config() *config.Config {
 // ends; then it stops them in reverse dependency order and returns once every
 // process group is gone and every goroutine it started has exited.
 func (s *Supervisor) Run(ctx context.Context) error {
-	s.started = time.Now()
 	s.log.Info("watchdog starting", "services", len(s.cfg.Services), "seed", s.opts.Seed, "version", s.opts.Version)
 	base, cancelAll := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelAll()
 	s.mu.Lock()
 	s.base = base
+	s.started = time.Now()
 	for _, name := range s.cfg.StartOrder() {
 		s.launch(s.cfg.Services[name], true)
 	}
@@ -284,6 +284,7 @@ func (s *Supervisor) logPath(name string) string {
 // Status returns a snapshot of every service, in start order.
 func (s *Supervisor) Status() Status {
 	s.mu.RLock()
+	started := s.started
 	order := s.cfg.StartOrder()
 	svcs := make([]*service, 0, len(order))
 	for _, n := range order {
@@ -292,7 +293,7 @@ func (s *Supervisor) Status() Status {
 		}
 	}
 	s.mu.RUnlock()
-	st := Status{Version: s.opts.Version, StartedAt: s.started, Uptime: Duration(time.Since(s.started).Round(time.Second))}
+	st := Status{Version: s.opts.Version, StartedAt: started, Uptime: Duration(time.Since(started).Round(time.Second))}
 	for _, svc := range svcs {
 		st.Services = append(st.Services, svc.status())
 	}
