@@ -1,0 +1,33 @@
+# Vigil — see README.md. Every target does its own set-up.
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+BINS    := watchdog pgapi bankapi reconapi solanasim
+
+.PHONY: all build test demo bench lint images chaos clean
+
+all: build
+
+build: ## build every binary into bin/
+	@mkdir -p bin
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ $(addprefix ./cmd/,$(BINS))
+
+test: ## engine + images, go vet, then every test with -race
+	bash ci/test.sh
+
+demo: ## the reference stack on this host under the watchdog (no Docker)
+	bash ci/demo.sh
+
+bench: ## restart latency and watchdog overhead (docs/benchmarks.md)
+	bash ci/bench.sh
+
+lint: ## go vet + gofmt check
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+images: ## container images for the chaos suite, built locally (docs/stack.md)
+	bash ci/docker.sh
+	bash ci/images.sh
+
+clean:
+	rm -rf bin .demo
