@@ -1,6 +1,7 @@
 package watchdog_test
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"go.uber.org/goleak"
 )
 
@@ -70,6 +72,8 @@ func helperMain(mode string, args []string) int {
 		signal.Notify(c, syscall.SIGTERM)
 		<-c
 		return 0
+	case "pgweb": // pgweb PORT DSN: /health answers 200 only when Postgres answers SELECT 1
+		return pgWeb(arg(0), arg(1))
 	case "hold": // hold PORT: a stranger holding a port
 		l, err := net.Listen("tcp", "127.0.0.1:"+arg(0))
 		if err != nil {
@@ -101,4 +105,28 @@ func freePort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+func pgWeb(port, dsn string) int {
+	l, err := net.Listen("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		return 3
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 300*time.Millisecond)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, dsn)
+		if err == nil {
+			defer conn.Close(context.Background())
+			err = conn.Ping(ctx)
+		}
+		if err != nil {
+			http.Error(w, "db: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	_ = http.Serve(l, mux)
+	return 0
 }
