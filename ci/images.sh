@@ -78,7 +78,8 @@ docker_build() {
 	out=$(docker build -q "$@" 2>&1) || { printf '%s\n' "$out" >&2; return 1; }
 }
 
-# finish NAME REPO TAG: tags :latest (and any extra tags) and records TAG.
+# finish NAME REPO TAG [EXTRA...]: tags :latest (and REPO:EXTRA), records
+# TAG and untags older builds of REPO.
 finish() {
 	local name=$1 repo=$2 tag=$3
 	shift 3
@@ -86,26 +87,35 @@ finish() {
 	docker tag "$tag" "$repo:latest"
 	for extra in "$@"; do docker tag "$tag" "$repo:$extra"; done
 	BUILT[$name]=$tag
+	prune_old "$repo" "$tag" "$@"
+}
+
+# prune_old REPO KEEP [EXTRA...]: removes REPO's other hash tags so stale
+# builds do not pile up. An image a container still uses stays (no -f).
+prune_old() {
+	local repo=$1 keep=$2 t
+	shift 2
+	for t in $(docker image ls --format '{{.Repository}}:{{.Tag}}' "$repo"); do
+		case " $keep $repo:latest ${*/#/$repo:} " in *" $t "*) continue ;; esac
+		if docker rmi "$t" >/dev/null 2>&1; then say "removed old $t"; fi
+	done
 }
 
 # go_inputs PKG...: what a CGO_ENABLED=0 build of PKG depends on: the Go
 # version, each non-standard dependency's module@version, and the content of
 # every Go/embedded file of the main module's packages in the build graph.
 go_inputs() {
-	(
-		cd "$ROOT"
-		go version
-		CGO_ENABLED=0 go list -deps -f \
-			'{{if not .Standard}}{{if .Module}}{{if .Module.Main}}MAIN {{.Dir}}{{range .GoFiles}} {{.}}{{end}}{{range .EmbedFiles}} {{.}}{{end}}{{else}}MOD {{.Module.Path}}@{{.Module.Version}}{{end}}{{end}}{{end}}{{end}}' \
-			"$@" | sort -u | while read -r kind first rest; do
-			if [ "$kind" = MOD ]; then
-				echo "$first"
-				continue
-			fi
-			local f
-			for f in $rest; do hash_files "$first/$f"; done
-		done
-	)
+	local list kind first rest f
+	list=$(cd "$ROOT" && CGO_ENABLED=0 go list -deps -f \
+		'{{if not .Standard}}{{if .Module}}{{if .Module.Main}}MAIN {{.Dir}}{{range .GoFiles}} {{.}}{{end}}{{range .EmbedFiles}} {{.}}{{end}}{{else}}MOD {{.Module.Path}}@{{.Module.Version}}{{end}}{{end}}{{end}}' \
+		"$@") || return 1
+	go version
+	sort -u <<<"$list" | while read -r kind first rest; do
+		case $kind in
+		MOD) echo "$first" ;;
+		MAIN) for f in $rest; do hash_files "$first/$f"; done ;;
+		esac
+	done
 }
 
 # go_binary PKG OUT: a static binary of ./PKG at OUT.
@@ -171,6 +181,7 @@ build_postgres() {
 	if [ "$FORCE" = 1 ] || ! image_exists "$rootfs"; then
 		timed "$rootfs" build_pg_rootfs "$rootfs"
 	fi
+	prune_old vigil/postgres-rootfs "$rootfs"
 	tmpdir ctx
 	cp "$IMAGES"/postgres/* "$ctx"/
 	chmod 0755 "$ctx/entrypoint.sh"
@@ -204,13 +215,14 @@ build_toxiproxy() {
 # --- solanasim ---------------------------------------------------------------
 
 build_solanasim() {
-	local missing hash tag ctx
+	local missing inputs hash tag ctx
 	missing=$(missing_cmds cmd/solanasim)
 	if [ -n "$missing" ]; then
 		SKIPPED[solanasim]="missing Go package(s): $missing"
 		return
 	fi
-	hash=$({ declare -f build_solanasim go_binary; go_inputs ./cmd/solanasim; hash_files "$IMAGES"/solanasim/*; } | hash_text)
+	inputs=$(go_inputs ./cmd/solanasim) || die "go list ./cmd/solanasim failed: fix the package or build other images by name"
+	hash=$({ declare -f build_solanasim go_binary; echo "$inputs"; hash_files "$IMAGES"/solanasim/*; } | hash_text)
 	tag=vigil/solanasim:$hash
 	if [ "$FORCE" = 0 ] && image_exists "$tag"; then
 		say "$tag is up to date"
@@ -233,14 +245,15 @@ STACK_CMDS="cmd/watchdog cmd/pgapi cmd/bankapi cmd/reconapi cmd/solanasim"
 # supervising the three APIs from ci/images/stack/vigil.yaml. It is skipped
 # until every package in STACK_CMDS exists.
 build_stack() {
-	local missing hash tag ctx p pkgs=()
+	local missing inputs hash tag ctx p pkgs=()
 	missing=$(missing_cmds $STACK_CMDS)
 	if [ -n "$missing" ]; then
 		SKIPPED[stack]="missing Go package(s): $missing"
 		return
 	fi
 	for p in $STACK_CMDS; do pkgs+=("./$p"); done
-	hash=$({ declare -f build_stack go_binary; go_inputs "${pkgs[@]}"; hash_files "$IMAGES"/stack/*; } | hash_text)
+	inputs=$(go_inputs "${pkgs[@]}") || die "go list ${pkgs[*]} failed: fix the packages or build other images by name"
+	hash=$({ declare -f build_stack go_binary; echo "$inputs"; hash_files "$IMAGES"/stack/*; } | hash_text)
 	tag=vigil/stack:$hash
 	if [ "$FORCE" = 0 ] && image_exists "$tag"; then
 		say "$tag is up to date"
@@ -266,7 +279,7 @@ print_tags() {
 		id=$(docker image inspect --format '{{.Id}}' "$repo:latest" 2>/dev/null) || continue
 		# The hash tag that points at the same image as :latest.
 		docker image ls --format '{{.Repository}}:{{.Tag}} {{.ID}}' "$repo" |
-			awk -v id="${id#sha256:}" -v n="$name" '$2 == substr(id, 1, 12) && $1 !~ /:(latest|15)$/ { printf "VIGIL_%s_IMAGE=%s\n", toupper(n), $1; exit }'
+			awk -v id="${id#sha256:}" -v n="$name" '$2 == substr(id, 1, 12) && $1 !~ /:(latest|15)$/ { printf "VIGIL_%s_IMAGE=%s\n", (n == "solanasim" ? "SOLANA" : toupper(n)), $1; exit }'
 	done
 }
 
@@ -302,6 +315,8 @@ main() {
 			[ "$explicit" = 0 ] || status=1
 		fi
 	done
+	# Layers of untagged old builds (ours only: they carry vigil.image).
+	docker image prune -f --filter label=vigil.image >/dev/null || true
 	say "done in $((SECONDS - start))s"
 	return $status
 }

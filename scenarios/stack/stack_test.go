@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 // and proves Down leaves nothing labelled behind.
 func TestStackCutRestoreDown(t *testing.T) {
 	began := time.Now()
-	s := Require(t, Options{})
+	s := Require(t, Options{Solana: SolanaRequired})
 	t.Logf("stack up in %v (run %s)", time.Since(began).Round(time.Millisecond), s.RunID)
 	for _, tm := range s.Timings {
 		t.Logf("  %-14s %v", tm.Step, tm.Took.Round(time.Millisecond))
@@ -43,16 +43,12 @@ func TestStackCutRestoreDown(t *testing.T) {
 		t.Fatalf("Exec(psql SHOW fsync) = %d, %q, %v; want 0, \"on\", nil", code, out, err)
 	}
 
-	if s.Endpoints.SolanaRPC == "" {
-		t.Logf("NOTE: no solanasim image (run `make images` once cmd/solanasim exists): Solana checks not run")
-	} else {
-		for _, url := range []string{s.Endpoints.SolanaRPC, s.Endpoints.SolanaDirectRPC} {
-			if err := RPCHealth(ctx, url); err != nil {
-				t.Fatalf("RPCHealth(%s) = %v, want nil", url, err)
-			}
+	for _, url := range []string{s.Endpoints.SolanaRPC, s.Endpoints.SolanaDirectRPC} {
+		if err := RPCHealth(ctx, url); err != nil {
+			t.Fatalf("RPCHealth(%s) = %v, want nil", url, err)
 		}
-		cutAndRestore(ctx, t, s, ProxySolana, func(ctx context.Context) error { return RPCHealth(ctx, s.Endpoints.SolanaRPC) })
 	}
+	cutAndRestore(ctx, t, s, ProxySolana, func(ctx context.Context) error { return RPCHealth(ctx, s.Endpoints.SolanaRPC) })
 	cutAndRestore(ctx, t, s, ProxyPostgres, func(ctx context.Context) error { return Ping(ctx, s.Endpoints.PostgresDSN) })
 	// The direct link is not behind the proxy: it must have stayed up.
 	if err := Ping(ctx, s.Endpoints.PostgresDirectDSN); err != nil {
