@@ -110,7 +110,7 @@ func TestSocketIsOwnerOnly(t *testing.T) {
 func TestTCPControlNeedsToken(t *testing.T) {
 	for _, tc := range []struct {
 		name, token, send string
-		want             int
+		want              int
 	}{
 		{"no token configured", "", "", http.StatusForbidden},
 		{"no token configured, one sent", "", "guess", http.StatusForbidden},
