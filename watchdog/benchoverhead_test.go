@@ -1,0 +1,266 @@
+package watchdog_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vigilhq/vigil/watchdog"
+)
+
+// userHZ is the unit of utime/stime in /proc/<pid>/stat: fixed at 100 by
+// the Linux ABI whatever the kernel's HZ.
+const userHZ = 100
+
+// BenchmarkOverhead measures the watchdog daemon's own RSS and CPU while it
+// supervises VIGIL_BENCH_SERVICES (20) small HTTP services, each with a 1s
+// HTTP liveness check. It builds cmd/watchdog, runs `watchdog run -c`, waits
+// for /health to say healthy, lets it settle for VIGIL_BENCH_SETTLE (5s),
+// then samples /proc/<pid> over VIGIL_BENCH_WINDOW (30s). The services are
+// separate processes: their memory is not the watchdog's.
+func BenchmarkOverhead(b *testing.B) {
+	n := benchEnvInt(b, "VIGIL_BENCH_SERVICES", 20)
+	settle := benchEnvDuration(b, "VIGIL_BENCH_SETTLE", 5*time.Second)
+	window := benchEnvDuration(b, "VIGIL_BENCH_WINDOW", 30*time.Second)
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "watchdog")
+	goBuild(b, ".", bin, "github.com/vigilhq/vigil/cmd/watchdog")
+	svc := buildSmallService(b, dir)
+	if st, err := os.Stat(bin); err == nil {
+		b.Logf("watchdog binary: %.1f MB", float64(st.Size())/(1<<20))
+	}
+
+	for range b.N {
+		apiPort := benchPort(b)
+		cfgPath := writeOverheadConfig(b, dir, svc, apiPort, n)
+		pid := startWatchdog(b, bin, cfgPath, dir)
+		base := fmt.Sprintf("http://127.0.0.1:%d", apiPort)
+		waitHealthy(b, base, n, 60*time.Second)
+		dwell(settle)
+		u := sampleUsage(b, pid, window)
+		b.ReportMetric(0, "ns/op")
+		b.ReportMetric(u.maxRSS/(1<<20), "rss-MB")
+		b.ReportMetric(u.cpuPercent, "cpu-%")
+		b.Logf("%d services, 1s liveness checks, %s window: RSS max %.1f MB (mean %.1f MB, peak since start %.1f MB), CPU %.2f %% of one core (%d ticks)",
+			n, window, u.maxRSS/(1<<20), u.meanRSS/(1<<20), u.hwm/(1<<20), u.cpuPercent, u.ticks)
+		logRuntimeMetrics(b, base)
+		if r := restartsDuring(b, base); r > 0 {
+			b.Errorf("%d restarts during the window: the services were not steady, the figures include restarts", r)
+		}
+	}
+}
+
+// writeOverheadConfig writes a vigil.yaml with n copies of the small service.
+func writeOverheadConfig(b *testing.B, dir, svc string, apiPort, n int) string {
+	b.Helper()
+	var y strings.Builder
+	fmt.Fprintf(&y, "version: 1\napi:\n  listen: 127.0.0.1:%d\n  socket: %s/vigil.sock\nlogs:\n  dir: %s/logs\nservices:\n", apiPort, dir, dir)
+	for i := 0; i < n; i++ {
+		port := benchPort(b)
+		fmt.Fprintf(&y, `  svc%02d:
+    command: [%q, "%d"]
+    ports: [%d]
+    health:
+      liveness:
+        - http: {url: "http://127.0.0.1:%d/health"}
+          interval: 1s
+          timeout: 500ms
+`, i, svc, port, port, port)
+	}
+	path := filepath.Join(dir, "vigil.yaml")
+	if err := os.WriteFile(path, []byte(y.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// startWatchdog runs `watchdog run -c cfg` until the benchmark ends: then
+// SIGTERM, 30s for it to stop its services, SIGKILL to whatever is left.
+func startWatchdog(b *testing.B, bin, cfg, dir string) int {
+	b.Helper()
+	logf, err := os.Create(filepath.Join(dir, "watchdog.log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(bin, "run", "-c", cfg)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		b.Fatalf("start %s: %v", bin, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	b.Cleanup(func() {
+		defer logf.Close()
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-done:
+			if err != nil {
+				b.Errorf("watchdog exited with %v after SIGTERM; log %s", err, logf.Name())
+			}
+		case <-time.After(30 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+			b.Errorf("watchdog did not stop within 30s of SIGTERM")
+		}
+	})
+	return cmd.Process.Pid
+}
+
+// waitHealthy polls GET /health until the host is healthy with n services.
+func waitHealthy(b *testing.B, base string, n int, timeout time.Duration) {
+	b.Helper()
+	client := &http.Client{Timeout: time.Second}
+	defer client.CloseIdleConnections()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	last := "no answer"
+	for {
+		var st watchdog.Status
+		if err := getJSON(client, base+"/health", &st); err != nil {
+			last = err.Error()
+		} else if st.Status == watchdog.HealthHealthy && len(st.Services) == n {
+			return
+		} else {
+			last = fmt.Sprintf("status %s with %d services", st.Status, len(st.Services))
+		}
+		select {
+		case <-tick.C:
+		case <-deadline.C:
+			b.Fatalf("watchdog not healthy within %s: %s", timeout, last)
+		}
+	}
+}
+
+func getJSON(client *http.Client, url string, v any) error {
+	resp, err := client.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// usage is what sampleUsage saw of one process.
+type usage struct {
+	maxRSS, meanRSS, hwm float64 // bytes
+	ticks                uint64  // utime+stime over the window
+	cpuPercent           float64 // of one core
+}
+
+// sampleUsage reads VmRSS every second and utime+stime at both ends of window.
+func sampleUsage(b *testing.B, pid int, window time.Duration) usage {
+	b.Helper()
+	t0, c0 := time.Now(), cpuTicks(b, pid)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	end := time.NewTimer(window)
+	defer end.Stop()
+	var u usage
+	var sum float64
+	var samples int
+	for running := true; running; {
+		select {
+		case <-tick.C:
+		case <-end.C:
+			running = false
+		}
+		rss := statusKB(b, pid, "VmRSS") * 1024
+		u.maxRSS = max(u.maxRSS, rss)
+		sum += rss
+		samples++
+	}
+	u.ticks = cpuTicks(b, pid) - c0
+	elapsed := time.Since(t0)
+	u.meanRSS = sum / float64(samples)
+	u.hwm = statusKB(b, pid, "VmHWM") * 1024
+	u.cpuPercent = float64(u.ticks) / userHZ / elapsed.Seconds() * 100
+	return u
+}
+
+// cpuTicks returns utime+stime (fields 14 and 15) of /proc/<pid>/stat.
+func cpuTicks(b *testing.B, pid int) uint64 {
+	b.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatalf("watchdog pid %d gone: %v", pid, err)
+	}
+	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+	utime, _ := strconv.ParseUint(f[11], 10, 64)
+	stime, _ := strconv.ParseUint(f[12], 10, 64)
+	return utime + stime
+}
+
+// statusKB returns a "kB" field of /proc/<pid>/status.
+func statusKB(b *testing.B, pid int, field string) float64 {
+	b.Helper()
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Fatalf("watchdog pid %d gone: %v", pid, err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb
+		}
+	}
+	b.Fatalf("/proc/%d/status has no %s", pid, field)
+	return 0
+}
+
+// logRuntimeMetrics logs the Go runtime's view from /metrics, to tell heap
+// from binary text and runtime overhead when RSS is high.
+func logRuntimeMetrics(b *testing.B, base string) {
+	b.Helper()
+	client := &http.Client{Timeout: 2 * time.Second}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get(base + "/metrics")
+	if err != nil {
+		b.Logf("metrics: %v", err)
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	var out []string
+	for _, line := range strings.Split(string(body), "\n") {
+		for _, name := range []string{"go_goroutines ", "go_memstats_heap_inuse_bytes ", "go_memstats_heap_alloc_bytes ",
+			"go_memstats_stack_inuse_bytes ", "go_memstats_sys_bytes ", "go_gc_gogc_percent ", "go_gc_gomemlimit_bytes ", "go_memstats_mallocs_total "} {
+			if strings.HasPrefix(line, name) {
+				out = append(out, line)
+			}
+		}
+	}
+	b.Logf("runtime: %s", strings.Join(out, "; "))
+}
+
+// restartsDuring sums the services' restart counters.
+func restartsDuring(b *testing.B, base string) int {
+	b.Helper()
+	client := &http.Client{Timeout: 2 * time.Second}
+	defer client.CloseIdleConnections()
+	var st watchdog.Status
+	if err := getJSON(client, base+"/health", &st); err != nil {
+		b.Fatalf("GET /health: %v", err)
+	}
+	n := 0
+	for _, s := range st.Services {
+		n += s.Restarts
+	}
+	return n
+}
