@@ -54,6 +54,8 @@ func BenchmarkOverhead(b *testing.B) {
 		b.ReportMetric(u.cpuPercent, "cpu-%")
 		b.Logf("%d services, 1s liveness checks, %s window: RSS max %.1f MB (mean %.1f MB, peak since start %.1f MB), CPU %.2f %% of one core (%d ticks)",
 			n, window, u.maxRSS/(1<<20), u.meanRSS/(1<<20), u.hwm/(1<<20), u.cpuPercent, u.ticks)
+		b.Logf("at the end: RssAnon %.1f MB, RssFile %.1f MB (binary and libraries paged in), threads %.0f",
+			statusValue(b, pid, "RssAnon")/1024, statusValue(b, pid, "RssFile")/1024, statusValue(b, pid, "Threads"))
 		logRuntimeMetrics(b, base)
 		if r := restartsDuring(b, base); r > 0 {
 			b.Errorf("%d restarts during the window: the services were not steady, the figures include restarts", r)
@@ -179,7 +181,7 @@ func sampleUsage(b *testing.B, pid int, window time.Duration) usage {
 		case <-end.C:
 			running = false
 		}
-		rss := statusKB(b, pid, "VmRSS") * 1024
+		rss := statusValue(b, pid, "VmRSS") * 1024
 		u.maxRSS = max(u.maxRSS, rss)
 		sum += rss
 		samples++
@@ -187,7 +189,7 @@ func sampleUsage(b *testing.B, pid int, window time.Duration) usage {
 	u.ticks = cpuTicks(b, pid) - c0
 	elapsed := time.Since(t0)
 	u.meanRSS = sum / float64(samples)
-	u.hwm = statusKB(b, pid, "VmHWM") * 1024
+	u.hwm = statusValue(b, pid, "VmHWM") * 1024
 	u.cpuPercent = float64(u.ticks) / userHZ / elapsed.Seconds() * 100
 	return u
 }
@@ -205,8 +207,8 @@ func cpuTicks(b *testing.B, pid int) uint64 {
 	return utime + stime
 }
 
-// statusKB returns a "kB" field of /proc/<pid>/status.
-func statusKB(b *testing.B, pid int, field string) float64 {
+// statusValue returns the number in a field of /proc/<pid>/status (kB for sizes).
+func statusValue(b *testing.B, pid int, field string) float64 {
 	b.Helper()
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {

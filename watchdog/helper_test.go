@@ -13,13 +13,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/activation"
 	"github.com/jackc/pgx/v5"
 	"go.uber.org/goleak"
+
+	"github.com/vigilhq/vigil/watchdog"
 )
 
 // TestMain doubles as the programs the tests supervise (os/exec's
 // self-re-exec pattern): with VIGIL_HELPER set it runs one of them.
 func TestMain(m *testing.M) {
+	watchdog.ExecShim()
 	if mode := os.Getenv("VIGIL_HELPER"); mode != "" {
 		os.Exit(helperMain(mode, os.Args[1:]))
 	}
@@ -74,6 +78,16 @@ func helperMain(mode string, args []string) int {
 		return 0
 	case "pgweb": // pgweb PORT DSN: /health answers 200 only when Postgres answers SELECT 1
 		return pgWeb(arg(0), arg(1))
+	case "activated": // serve /health on the socket handed over (LISTEN_FDS), never binding itself
+		ls, err := activation.Listeners()
+		if err != nil || len(ls) != 1 {
+			fmt.Fprintln(os.Stderr, "activation:", err, len(ls), os.Getenv("LISTEN_PID"), os.Getpid())
+			return 5
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/health", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintf(w, "ok %d", os.Getpid()) })
+		_ = http.Serve(ls[0], mux)
+		return 0
 	case "hold": // hold PORT: a stranger holding a port
 		l, err := net.Listen("tcp", "127.0.0.1:"+arg(0))
 		if err != nil {

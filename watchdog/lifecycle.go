@@ -31,8 +31,22 @@ func (s *service) tryStart(ctx context.Context) {
 	if s.startLimited() {
 		return
 	}
-	env := append(os.Environ(), s.cfg.Environ()...)
-	p, err := spawn(s.cfg, s.logPath, env, nil)
+	if len(s.cfg.Sockets) > 0 && s.sockets == nil {
+		ss, err := bindSockets(s.cfg)
+		if err != nil {
+			reason := "bind sockets: " + err.Error() + ": free the address or change sockets:"
+			s.publish(Event{Kind: EventError, Severity: SeverityCritical, Reason: reason})
+			s.afterFailure(ctx, reason, 0)
+			return
+		}
+		s.sockets = ss
+	}
+	env := append(append(os.Environ(), s.cfg.Environ()...), s.sockets.env()...)
+	var files []*os.File
+	if s.sockets != nil {
+		files = s.sockets.files
+	}
+	p, err := spawn(s.cfg, s.logPath, env, files, s.sup.opts.ShimPath)
 	if err != nil {
 		s.publish(Event{Kind: EventError, Severity: SeverityCritical, Reason: "start failed: " + err.Error()})
 		s.log.Error("start failed", "err", s.cfg.Redact(err.Error()))
@@ -138,6 +152,9 @@ func (s *service) foreignHolders() []PortHolder {
 	}
 	var out []PortHolder
 	for _, h := range proc.PortHolders(s.cfg.Ports) {
+		if h.PID == os.Getpid() {
+			continue // a socket we bound for the service (sockets:)
+		}
 		if h.PID != 0 && s.proc != nil {
 			if st, err := proc.ReadStat(h.PID); err == nil && st.PGID == s.proc.pgid {
 				continue

@@ -55,6 +55,7 @@ type service struct {
 	timerC  <-chan time.Time
 	checks  *checkSet
 	holders []PortHolder // last reported port conflict
+	sockets *socketSet   // bound on first start, closed when the loop ends
 
 	mu   sync.Mutex
 	snap ServiceStatus
@@ -119,6 +120,7 @@ func notify(c chan struct{}) {
 // any) has been stopped, with every goroutine it started gone.
 func (s *service) run(ctx context.Context, autostart bool) {
 	defer close(s.exited)
+	defer func() { s.sockets.close() }()
 	defer s.stopTimer()
 	if autostart {
 		s.want = true

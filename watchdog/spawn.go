@@ -42,13 +42,18 @@ func (e exitInfo) String() string {
 
 // spawn starts cfg's command in a new process group with its output appended
 // to logPath. extraFiles are inherited from fd 3 on (socket hand-over).
-func spawn(cfg *config.Service, logPath string, env []string, extraFiles []*os.File) (*process, error) {
+// With extraFiles, argv runs through shim (ExecShim) so the service sees
+// LISTEN_PID equal to its own pid.
+func spawn(cfg *config.Service, logPath string, env []string, extraFiles []*os.File, shim string) (*process, error) {
 	if len(cfg.Command) == 0 {
 		return nil, errors.New("no command: set command: [\"/path/to/bin\", \"arg\"]")
 	}
 	argv := cfg.Command
 	if cfg.Shell {
 		argv = []string{"/bin/sh", "-c", cfg.Command[0]}
+	}
+	if len(extraFiles) > 0 {
+		argv = append([]string{shim, ShimArg}, argv...)
 	}
 	out, err := logs.Open(logPath)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sort"
 	"sync"
 	"time"
@@ -27,6 +28,9 @@ type Options struct {
 	CheckMetrics *health.Metrics
 	// RotateEvery is how often log sizes are checked; default 5s.
 	RotateEvery time.Duration
+	// ShimPath is the binary that calls ExecShim, used to start services
+	// that receive sockets. Default: this executable.
+	ShimPath string
 }
 
 // Supervisor runs every configured service. Create it with New, run it with
@@ -56,6 +60,13 @@ func New(cfg *config.Config, opts Options) (*Supervisor, error) {
 	}
 	if opts.Seed == 0 {
 		opts.Seed = uint64(time.Now().UnixNano())
+	}
+	if opts.ShimPath == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("locate own executable for the exec shim: %w", err)
+		}
+		opts.ShimPath = exe
 	}
 	if opts.RotateEvery <= 0 {
 		opts.RotateEvery = 5 * time.Second
