@@ -114,6 +114,7 @@ func RPCHealth(ctx context.Context, url string) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Close = true // a fresh connection each time: a cut link must show
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
