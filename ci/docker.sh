@@ -31,7 +31,7 @@ if ! command -v dockerd >/dev/null 2>&1 || ! command -v iptables >/dev/null 2>&1
 fi
 
 # A dockerd may be running but still starting; only start another if none is.
-if ! pgrep -x dockerd >/dev/null 2>&1; then
+if ! { command -v pgrep >/dev/null && pgrep -x dockerd >/dev/null; }; then
 	# Stale pid file from a dead engine (e.g. a previous session) blocks startup.
 	if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
 		rm -f /var/run/docker.pid
