@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
 	"strings"
@@ -73,6 +74,19 @@ const (
 	// SolanaOff never starts Solana.
 	SolanaOff
 )
+
+// String returns "auto", "required" or "off".
+func (m SolanaMode) String() string {
+	switch m {
+	case SolanaAuto:
+		return "auto"
+	case SolanaRequired:
+		return "required"
+	case SolanaOff:
+		return "off"
+	}
+	return fmt.Sprintf("SolanaMode(%d)", int(m))
+}
 
 // withDefaults returns o with every empty field filled from env or defaults.
 func (o Options) withDefaults() Options {

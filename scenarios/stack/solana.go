@@ -13,11 +13,13 @@ import (
 
 const solanaPort = "8899/tcp"
 
-// ValidatorCommand runs a real validator in an upstream image (see
-// docs/stack.md); it replaces the image's entrypoint.
-var ValidatorCommand = []string{
-	"solana-test-validator", "--reset", "--quiet",
-	"--rpc-port", "8899", "--bind-address", "0.0.0.0", "--ledger", "/tmp/ledger",
+// ValidatorCommand returns the command that runs a real validator in an
+// upstream image (see docs/stack.md); it replaces the image's entrypoint.
+func ValidatorCommand() []string {
+	return []string{
+		"solana-test-validator", "--reset", "--quiet",
+		"--rpc-port", "8899", "--bind-address", "0.0.0.0", "--ledger", "/tmp/ledger",
+	}
 }
 
 // validatorStartTimeout is the least a real validator gets to become healthy.
@@ -42,7 +44,7 @@ func (s *Stack) startSolana(ctx context.Context) error {
 	}
 	if s.opts.solanaIsValidator() {
 		sp.env = nil
-		sp.entrypoint = ValidatorCommand
+		sp.entrypoint = ValidatorCommand()
 		sp.timeout = max(sp.timeout, validatorStartTimeout)
 	}
 	return s.run(ctx, sp)
