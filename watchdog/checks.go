@@ -185,3 +185,15 @@ func (cs *checkSet) results() []CheckStatus {
 	}
 	return out
 }
+
+// resetLiveness restarts the liveness monitors' counting (and start period).
+func (cs *checkSet) resetLiveness() {
+	if cs == nil {
+		return
+	}
+	for _, c := range cs.checks {
+		if c.typ == "liveness" {
+			c.mon.Reset()
+		}
+	}
+}

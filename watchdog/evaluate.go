@@ -39,7 +39,15 @@ func (s *service) assess(ctx context.Context) (Health, string) {
 	}
 	if check, failing := s.checks.livenessFailing(); failing {
 		if dep := s.blockedBy(); dep != "" {
+			s.blocked = true
 			return HealthBlocked, fmt.Sprintf("liveness check %s failing while %s: not restarting until it recovers", check, dep)
+		}
+		if s.blocked {
+			// The dependency just recovered: judge liveness afresh instead of
+			// acting on failures counted while it was down.
+			s.blocked = false
+			s.checks.resetLiveness()
+			return HealthUnhealthy, "dependency recovered; re-checking liveness"
 		}
 		reason := fmt.Sprintf("liveness check %s failed %d times in a row", check, s.checks.failures(check))
 		s.publish(Event{Kind: EventRestart, Severity: SeverityWarning, Check: check, PID: s.proc.pid, Reason: reason})
@@ -52,6 +60,7 @@ func (s *service) assess(ctx context.Context) (Health, string) {
 		}
 		return HealthUnhealthy, "restarted: " + reason
 	}
+	s.blocked = false
 	if s.snap.State == StateStarting {
 		if !s.checks.livenessPassed() {
 			return HealthUnhealthy, "starting: liveness not yet passed"

@@ -65,7 +65,12 @@ func (s *service) running(ctx context.Context, p *process, adopted bool) {
 	s.mu.Lock()
 	s.snap.PID, s.snap.PGID, s.snap.StartedAt, s.snap.Adopted = p.pid, p.pgid, &started, adopted
 	s.snap.Holders = nil
+	s.saved = savedProcess{PID: p.pid, PGID: p.pgid, StartTicks: p.ticks, StartedAt: p.started, ConfigHash: configHash(s.cfg)}
+	if s.sockets != nil {
+		s.saved.Sockets = len(s.sockets.files)
+	}
 	s.mu.Unlock()
+	s.sup.persist()
 	s.holders = nil
 	kind, verb := EventStarted, "started"
 	if adopted {
@@ -301,9 +306,11 @@ func (s *service) afterFailure(ctx context.Context, why string, uptime time.Dura
 
 func (s *service) recordExit(ex exitInfo, uptime time.Duration) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.snap.LastExit = &Exit{Time: ex.at, Code: ex.code, Signal: ex.signal, Uptime: Duration(uptime.Round(time.Millisecond))}
 	s.snap.PID, s.snap.PGID, s.snap.StartedAt, s.snap.RSS, s.snap.Adopted = 0, 0, nil, 0, false
+	s.saved = savedProcess{}
+	s.mu.Unlock()
+	s.sup.persist()
 }
 
 // stopProcess stops the whole process group: the stop signal (plus SIGCONT,

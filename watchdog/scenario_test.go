@@ -126,7 +126,9 @@ func TestSolanaCheckDegradedOrUnhealthy(t *testing.T) {
 			go func() { done <- srv.Run(ctx) }()
 			defer func() { cancel(); <-done }()
 			<-srv.Ready()
-			st := h.waitStatus(string(tc.health), "recon", 10*time.Second, func(s watchdog.ServiceStatus) bool { return s.Health == tc.health })
+			st := h.waitStatus(string(tc.health), "recon", 10*time.Second, func(s watchdog.ServiceStatus) bool {
+				return s.Health == tc.health && s.PID != 0 && len(s.Checks) == 1 && s.Checks[0].ConsecutiveFailures >= 2
+			})
 			if st.State != watchdog.StateRunning || st.Restarts != 0 {
 				t.Errorf("state %s restarts %d, want running and never restarted by a readiness check", st.State, st.Restarts)
 			}

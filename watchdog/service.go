@@ -56,9 +56,11 @@ type service struct {
 	checks  *checkSet
 	holders []PortHolder // last reported port conflict
 	sockets *socketSet   // bound on first start, closed when the loop ends
+	blocked bool         // liveness failing while a dependency was failing
 
-	mu   sync.Mutex
-	snap ServiceStatus
+	mu    sync.Mutex
+	snap  ServiceStatus
+	saved savedProcess // what persist writes for this service; PID 0 when none
 }
 
 func newService(sup *Supervisor, cfg *config.Service, seed uint64) *service {
@@ -118,13 +120,15 @@ func notify(c chan struct{}) {
 
 // run is the service's loop. It returns after ctx ends and the process (if
 // any) has been stopped, with every goroutine it started gone.
-func (s *service) run(ctx context.Context, autostart bool) {
+func (s *service) run(ctx context.Context, autostart bool, adopt *savedProcess) {
 	defer close(s.exited)
 	defer func() { s.sockets.close() }()
 	defer s.stopTimer()
 	if autostart {
 		s.want = true
-		s.tryStart(ctx)
+		if adopt == nil || !s.adopt(ctx, *adopt) {
+			s.tryStart(ctx)
+		}
 	}
 	var memC <-chan time.Time
 	if s.cfg.MaxMemory > 0 {

@@ -31,9 +31,15 @@ type exitInfo struct {
 	code   int    // -1 when killed by a signal
 	signal string // signal name when killed by one
 	err    error  // wait error other than a non-zero exit
+	// unknown is set for adopted processes: not our children, their exit
+	// status cannot be read.
+	unknown bool
 }
 
 func (e exitInfo) String() string {
+	if e.unknown {
+		return "exited (status unknown: adopted process)"
+	}
 	if e.signal != "" {
 		return "killed by " + e.signal
 	}

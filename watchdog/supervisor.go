@@ -48,6 +48,8 @@ type Supervisor struct {
 	cancels  map[string]context.CancelFunc
 	base     context.Context // parent of every service loop; nil before Run
 	wg       sync.WaitGroup
+
+	persistMu sync.Mutex // serialises state file writes
 }
 
 // New validates nothing itself (config.Load did) and prepares a supervisor.
@@ -98,11 +100,19 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	s.log.Info("watchdog starting", "services", len(s.cfg.Services), "seed", s.opts.Seed, "version", s.opts.Version)
 	base, cancelAll := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelAll()
+	saved, err := loadState(s.cfg.API.StateFile)
+	if err != nil {
+		s.log.Warn("state file", "err", err)
+	}
 	s.mu.Lock()
 	s.base = base
 	s.started = time.Now()
 	for _, name := range s.cfg.StartOrder() {
-		s.launch(s.cfg.Services[name], true)
+		var adopt *savedProcess
+		if sp, ok := saved.Services[name]; ok && sp.PID > 0 {
+			adopt = &sp
+		}
+		s.launch(s.cfg.Services[name], true, adopt)
 	}
 	s.mu.Unlock()
 
@@ -113,6 +123,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			s.shutdown()
 			s.wg.Wait()
+			s.persist()
 			s.log.Info("watchdog stopped")
 			return nil
 		case <-t.C:
@@ -122,7 +133,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 }
 
 // launch creates and starts a service loop. Callers hold s.mu.
-func (s *Supervisor) launch(cfg *config.Service, autostart bool) {
+func (s *Supervisor) launch(cfg *config.Service, autostart bool, adopt *savedProcess) {
 	svc := newService(s, cfg, s.opts.Seed)
 	ctx, cancel := context.WithCancel(s.base)
 	s.services[cfg.Name] = svc
@@ -130,7 +141,7 @@ func (s *Supervisor) launch(cfg *config.Service, autostart bool) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		svc.run(ctx, autostart)
+		svc.run(ctx, autostart, adopt)
 	}()
 }
 
@@ -223,7 +234,7 @@ func (s *Supervisor) Reload(cfg *config.Config) error {
 	s.cfg = cfg
 	for _, name := range cfg.StartOrder() {
 		if _, running := s.services[name]; !running {
-			s.launch(cfg.Services[name], true)
+			s.launch(cfg.Services[name], true, nil)
 		} else {
 			s.services[name].cfg = cfg.Services[name] // equal: only Line may differ
 		}

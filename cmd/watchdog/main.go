@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/vigilhq/vigil/watchdog"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -42,6 +44,7 @@ Run "watchdog COMMAND --help" for a command's flags.
 type command func(args []string, stdout, stderr io.Writer) int
 
 func main() {
+	watchdog.ExecShim() // returns unless started as a socket service's exec shim
 	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
 }
 

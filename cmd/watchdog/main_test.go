@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/vigilhq/vigil/watchdog"
+	"github.com/vigilhq/vigil/watchdog/api"
+)
+
+// TestMain doubles as the watchdog (VIGIL_TEST_MAIN=1) and as a small HTTP
+// service (VIGIL_HELPER=http PORT), so tests can kill real processes.
+func TestMain(m *testing.M) {
+	watchdog.ExecShim()
+	if os.Getenv("VIGIL_HELPER") == "http" {
+		l, err := net.Listen("tcp", "127.0.0.1:"+os.Args[1])
+		if err != nil {
+			os.Exit(3)
+		}
+		_ = http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintf(w, "ok %d", os.Getpid()) }))
+		os.Exit(0)
+	}
+	if os.Getenv("VIGIL_TEST_MAIN") == "1" { // after VIGIL_HELPER: services inherit this
+		os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	goleak.VerifyTestMain(m)
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startWatchdog runs `watchdog run -c cfg` as a real process.
+func startWatchdog(t *testing.T, cfg string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "run", "-c", cfg)
+	cmd.Env = append(os.Environ(), "VIGIL_TEST_MAIN=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if testing.Verbose() || t.Failed() {
+			t.Logf("watchdog pid %d output:\n%s", cmd.Process.Pid, out.String())
+		}
+	})
+	return cmd
+}
+
+func waitHealthy(t *testing.T, c *api.Client, timeout time.Duration) watchdog.Status {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		st, err := c.Status(ctx)
+		cancel()
+		if err == nil && st.Status == watchdog.HealthHealthy {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not healthy after %s: %+v %v", timeout, st, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestKill9WatchdogAdoptsServices: under steady probing, kill -9 the
+// watchdog and start it again — zero failed probes, no service restarted,
+// the running process adopted.
+func TestKill9WatchdogAdoptsServices(t *testing.T) {
+	dir := t.TempDir()
+	port := freePort(t)
+	cfgPath := filepath.Join(dir, "vigil.yaml")
+	cfg := fmt.Sprintf(`version: 1
+api:
+  socket: %s/run/vigil.sock
+logs:
+  dir: %s/logs
+services:
+  web:
+    command: [%q, "%d"]
+    env: {VIGIL_HELPER: http}
+    ports: [%d]
+    health:
+      liveness:
+        - http: {url: "http://127.0.0.1:%d/"}
+          interval: 200ms
+          timeout: 150ms
+`, dir, dir, os.Args[0], port, port, port)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	client := api.NewSocketClient(filepath.Join(dir, "run", "vigil.sock"))
+	defer client.Close()
+
+	first := startWatchdog(t, cfgPath)
+	before := waitHealthy(t, client, 15*time.Second).Services[0]
+	t.Cleanup(func() { _ = syscall.Kill(-before.PGID, syscall.SIGKILL) })
+
+	// Probe the service every 20 ms throughout.
+	stop := make(chan struct{})
+	res := make(chan [2]int, 1)
+	go func() {
+		probe := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+		ok, failed := 0, 0
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				res <- [2]int{ok, failed}
+				return
+			case <-tick.C:
+			}
+			resp, err := probe.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
+			if err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			if err != nil || resp.StatusCode != 200 {
+				failed++
+			} else {
+				ok++
+			}
+		}
+	}()
+
+	time.Sleep(300 * time.Millisecond)
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.Wait()
+	killed := time.Now()
+	second := startWatchdog(t, cfgPath)
+	after := waitHealthy(t, client, 15*time.Second).Services[0]
+	t.Logf("new watchdog healthy %v after the kill", time.Since(killed).Round(time.Millisecond))
+	time.Sleep(500 * time.Millisecond)
+	close(stop)
+	counts := <-res
+
+	evs, err := client.Events(context.Background(), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var adopted bool
+	for _, ev := range evs {
+		adopted = adopted || (ev.Kind == watchdog.EventAdopted && ev.PID == before.PID)
+	}
+	t.Logf("probes: %d ok, %d failed", counts[0], counts[1])
+	if after.PID != before.PID || !after.Adopted || after.Restarts != 0 || !adopted {
+		t.Fatalf("after the watchdog restart: pid %d→%d adopted=%v (event %v) restarts=%d; want the same process adopted", before.PID, after.PID, after.Adopted, adopted, after.Restarts)
+	}
+	if counts[1] != 0 {
+		t.Fatalf("%d probes failed while the watchdog restarted, want 0", counts[1])
+	}
+
+	// The adopted process is supervised: kill it and the new watchdog restarts it.
+	if err := syscall.Kill(before.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, err := client.Status(context.Background())
+		if err == nil && st.Services[0].PID != 0 && st.Services[0].PID != before.PID {
+			t.Cleanup(func() { _ = syscall.Kill(-st.Services[0].PGID, syscall.SIGKILL) })
+			if !strings.Contains(st.Services[0].LastExit.Signal+fmt.Sprint(st.Services[0].LastExit.Code), "-1") {
+				t.Errorf("last exit of an adopted process = %+v, want code -1 (unknown)", st.Services[0].LastExit)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("adopted process killed, not restarted: %+v", st)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := second.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Wait(); err != nil {
+		t.Fatalf("watchdog exit after SIGTERM: %v, want 0", err)
+	}
+}
+
+func TestValidateExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	bad := filepath.Join(dir, "bad.yaml")
+	_ = os.WriteFile(good, []byte("version: 1\nservices:\n  a:\n    command: [\"true\"]\n"), 0o644)
+	_ = os.WriteFile(bad, []byte("version: 1\nservices:\n  a:\n    comand: [\"true\"]\n"), 0o644)
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"validate", "-c", good}, exitOK, "ok (1 services"},
+		{[]string{"validate", "-c", bad}, exitUsage, "bad.yaml:4"},
+		{[]string{"nope"}, exitUsage, "unknown command"},
+		{[]string{"--help"}, exitOK, "Exit codes"},
+		{[]string{"status", "--socket", filepath.Join(dir, "none.sock")}, exitError, "cannot reach the watchdog"},
+		{[]string{"restart"}, exitUsage, "usage: watchdog restart"},
+	} {
+		var out bytes.Buffer
+		if code := dispatch(tc.args, &out, &out); code != tc.code || !strings.Contains(out.String(), tc.out) {
+			t.Errorf("watchdog %v = %d %q, want %d containing %q", tc.args, code, out.String(), tc.code, tc.out)
+		}
+	}
+}

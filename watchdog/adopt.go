@@ -1,0 +1,116 @@
+package watchdog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/vigilhq/vigil/watchdog/proc"
+)
+
+// errNotAdoptable means the saved process is gone or its pid was reused.
+var errNotAdoptable = errors.New("not adoptable")
+
+// adoptProcess takes over a process a previous watchdog started. It must
+// still be the same process (pid and start time) and is watched through a
+// pidfd, since it is not our child. Its exit status cannot be known.
+func adoptProcess(sp savedProcess) (*process, *socketSet, error) {
+	ticks, err := proc.StartTime(sp.PID)
+	if err != nil || ticks != sp.StartTicks {
+		return nil, nil, fmt.Errorf("pid %d: %w (exited, or pid reused)", sp.PID, errNotAdoptable)
+	}
+	pidfd, err := unix.PidfdOpen(sp.PID, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("pidfd_open %d: %w", sp.PID, err)
+	}
+	var sockets *socketSet
+	if sp.Sockets > 0 {
+		sockets = recoverSockets(pidfd, sp.Sockets)
+	}
+	p := &process{pid: sp.PID, pgid: sp.PGID, started: sp.StartedAt, ticks: ticks, done: make(chan exitInfo, 1)}
+	go func() {
+		defer unix.Close(pidfd)
+		fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+		for {
+			if _, err := unix.Poll(fds, -1); err == nil || !errors.Is(err, syscall.EINTR) {
+				break
+			}
+		}
+		p.done <- exitInfo{at: time.Now(), code: -1, unknown: true}
+	}()
+	return p, sockets, nil
+}
+
+// recoverSockets duplicates the listening sockets the adopted process holds
+// at fd 3… (pidfd_getfd), so the next restart hands over the same sockets.
+// On any failure it returns nil and the sockets are bound anew on the next
+// start, once the old process has released them.
+func recoverSockets(pidfd, n int) *socketSet {
+	ss := &socketSet{}
+	for i := 0; i < n; i++ {
+		fd, err := unix.PidfdGetfd(pidfd, 3+i, 0)
+		if err != nil {
+			ss.close()
+			return nil
+		}
+		f := os.NewFile(uintptr(fd), fmt.Sprintf("socket-%d", i))
+		if l, err := net.FileListener(f); err != nil {
+			f.Close()
+			ss.close()
+			return nil
+		} else {
+			l.Close()
+		}
+		ss.files = append(ss.files, f)
+	}
+	return ss
+}
+
+// terminateStale stops a saved process that must not be adopted as is (its
+// configuration changed while no watchdog ran): the whole group, gracefully.
+func (s *service) terminateStale(sp savedProcess) {
+	if ticks, err := proc.StartTime(sp.PID); err != nil || ticks != sp.StartTicks {
+		return
+	}
+	s.log.Warn("configuration changed while the watchdog was down: restarting the running copy", "pid", sp.PID)
+	_ = proc.SignalGroup(sp.PGID, parseSignal(s.cfg.Stop.Signal))
+	_ = proc.SignalGroup(sp.PGID, syscall.SIGCONT)
+	ctx, cancel := context.WithTimeout(context.Background(), s.stopTimeout())
+	left := proc.WaitGroupGone(ctx, sp.PGID)
+	cancel()
+	if len(left) > 0 {
+		_ = proc.SignalGroup(sp.PGID, syscall.SIGKILL)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		proc.WaitGroupGone(ctx, sp.PGID)
+		cancel()
+	}
+}
+
+// adopt is called by the loop before anything else when a previous watchdog
+// left this service running.
+func (s *service) adopt(ctx context.Context, sp savedProcess) bool {
+	if sp.ConfigHash != configHash(s.cfg) {
+		s.terminateStale(sp)
+		return false
+	}
+	p, sockets, err := adoptProcess(sp)
+	if err != nil {
+		if errors.Is(err, errNotAdoptable) {
+			s.log.Warn("service died while the watchdog was down: starting it", "pid", sp.PID)
+			s.publish(Event{Kind: EventRestart, Severity: SeverityWarning, PID: sp.PID, Reason: "died while the watchdog was down"})
+		} else {
+			s.log.Error("cannot adopt", "pid", sp.PID, "err", err)
+		}
+		return false
+	}
+	s.sockets = sockets
+	s.running(ctx, p, true)
+	s.log.Info("adopted running process after a watchdog restart", "pid", p.pid, "since", p.started)
+	return true
+}
