@@ -205,6 +205,8 @@ func (s *service) policy() config.PortPolicy {
 // killHolders terminates the holders (never ourselves or pid 1) and waits up
 // to the stop timeout for the ports to be free.
 func (s *service) killHolders(ctx context.Context, holders []PortHolder) bool {
+	s.busyFor(s.stopTimeout() + 5*time.Second)
+	defer s.busyFor(0)
 	for _, h := range holders {
 		if h.PID <= 1 || h.PID == os.Getpid() {
 			return false
@@ -317,6 +319,8 @@ func (s *service) recordExit(ex exitInfo, uptime time.Duration) {
 // so a SIGSTOPped process can act on it), the grace period, SIGKILL to the
 // group, then a check that no member survived.
 func (s *service) stopProcess(reason string) {
+	s.busyFor(2*s.stopTimeout() + 5*time.Second)
+	defer s.busyFor(0)
 	p := s.proc
 	s.setState(StateStopping, reason)
 	sig := parseSignal(s.cfg.Stop.Signal)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sethvargo/go-retry"
@@ -20,12 +21,14 @@ const (
 	opStart op = iota
 	opStop
 	opRestart
+	opCall // run a function on the loop (liveness pings)
 )
 
-func (o op) String() string { return [...]string{"start", "stop", "restart"}[o] }
+func (o op) String() string { return [...]string{"start", "stop", "restart", "call"}[o] }
 
 type request struct {
 	op     op
+	fn     func() // opCall: run on the loop
 	reason string
 	reply  chan error
 }
@@ -57,6 +60,8 @@ type service struct {
 	holders []PortHolder // last reported port conflict
 	sockets *socketSet   // bound on first start, closed when the loop ends
 	blocked bool         // liveness failing while a dependency was failing
+
+	busyUntil atomic.Int64 // unix nanos; see busy
 
 	mu    sync.Mutex
 	snap  ServiceStatus
@@ -92,7 +97,27 @@ func hashName(s string) uint64 {
 
 // do sends a request to the loop and waits for its answer.
 func (s *service) do(ctx context.Context, o op, reason string) error {
-	r := request{op: o, reason: reason, reply: make(chan error, 1)}
+	return s.send(ctx, request{op: o, reason: reason, reply: make(chan error, 1)})
+}
+
+// call runs fn on the service's loop and waits for it.
+func (s *service) call(ctx context.Context, fn func()) error {
+	return s.send(ctx, request{op: opCall, fn: fn, reply: make(chan error, 1)})
+}
+
+// busy reports whether the loop is inside a bounded blocking step.
+func (s *service) busy() bool { return time.Now().UnixNano() < s.busyUntil.Load() }
+
+// busyFor marks the loop as blocked for at most d (0 clears it).
+func (s *service) busyFor(d time.Duration) {
+	if d == 0 {
+		s.busyUntil.Store(0)
+		return
+	}
+	s.busyUntil.Store(time.Now().Add(d).UnixNano())
+}
+
+func (s *service) send(ctx context.Context, r request) error {
 	select {
 	case s.cmds <- r:
 	case <-s.exited:
@@ -171,6 +196,10 @@ func (s *service) run(ctx context.Context, autostart bool, adopt *savedProcess) 
 }
 
 func (s *service) handle(ctx context.Context, r request) error {
+	if r.op == opCall {
+		r.fn()
+		return nil
+	}
 	s.log.Info("control request", "op", r.op.String(), "reason", r.reason)
 	switch r.op {
 	case opStart:

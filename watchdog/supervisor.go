@@ -28,6 +28,12 @@ type Options struct {
 	CheckMetrics *health.Metrics
 	// RotateEvery is how often log sizes are checked; default 5s.
 	RotateEvery time.Duration
+	// Notify sends sd_notify messages (READY=1, STATUS=, STOPPING=1) to
+	// $NOTIFY_SOCKET; cmd sets it when running under systemd.
+	Notify bool
+	// WatchdogInterval > 0 sends WATCHDOG=1 that often, but only after every
+	// service loop has answered (systemd WatchdogSec/2, from WATCHDOG_USEC).
+	WatchdogInterval time.Duration
 	// ShimPath is the binary that calls ExecShim, used to start services
 	// that receive sockets. Default: this executable.
 	ShimPath string
@@ -115,12 +121,24 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.launch(s.cfg.Services[name], true, adopt)
 	}
 	s.mu.Unlock()
+	if stuck := s.pass(ctx, time.Minute); len(stuck) == 0 {
+		s.notify("READY=1\nSTATUS=" + s.summary())
+	}
 
 	t := time.NewTicker(s.opts.RotateEvery)
 	defer t.Stop()
+	var beat <-chan time.Time
+	if s.opts.Notify && s.opts.WatchdogInterval > 0 {
+		bt := time.NewTicker(s.opts.WatchdogInterval)
+		defer bt.Stop()
+		beat = bt.C
+	}
 	for {
 		select {
+		case <-beat:
+			s.heartbeat(ctx)
 		case <-ctx.Done():
+			s.notify("STOPPING=1\nSTATUS=stopping services")
 			s.shutdown()
 			s.wg.Wait()
 			s.persist()

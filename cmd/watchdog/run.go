@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -73,7 +74,11 @@ func run(ctx context.Context, path string, cfg *config.Config, logger *slog.Logg
 	if err != nil {
 		return err
 	}
-	sup, err := watchdog.New(cfg, watchdog.Options{Logger: logger, Version: version, CheckMetrics: checkMetrics})
+	// Under systemd (Type=notify): READY/STATUS/STOPPING, and WATCHDOG=1 at
+	// half of WatchdogSec, sent only when every supervision loop answers.
+	beat, _ := daemon.SdWatchdogEnabled(false)
+	sup, err := watchdog.New(cfg, watchdog.Options{Logger: logger, Version: version, CheckMetrics: checkMetrics,
+		Notify: os.Getenv("NOTIFY_SOCKET") != "", WatchdogInterval: beat / 2})
 	if err != nil {
 		return err
 	}

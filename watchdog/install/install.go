@@ -57,9 +57,16 @@ type Unit interface {
 	// Path returns where the file goes, Prefix included.
 	Path() (string, error)
 	options() *Options
-	// steps returns the directories to create before the file is written and
-	// the commands to print after install and after uninstall.
-	steps(cfg *config.Config) (dirs, afterInstall, afterUninstall []string)
+	// plan says what surrounds the file; cfg is nil when uninstalling.
+	plan(cfg *config.Config) plan
+}
+
+// plan is what Install and Uninstall do around the file itself.
+type plan struct {
+	dirs           []string // created (under Prefix) before the file is written
+	links          []string // removed with the file (enablement symlinks)
+	afterInstall   []string // commands printed after install
+	afterUninstall []string // commands printed after uninstall
 }
 
 // Install renders u and writes it (mode 0644) to u.Path(), creating the
@@ -80,13 +87,13 @@ func Install(u Unit) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dirs, after, _ := u.steps(cfg)
+	p := u.plan(cfg)
 	w := o.out()
 	if o.DryRun {
 		fmt.Fprintf(w, "# %s (dry run: nothing written)\n%s", path, data)
 		return path, nil
 	}
-	for _, d := range dirs {
+	for _, d := range p.dirs {
 		if err := os.MkdirAll(filepath.Join(o.Prefix, d), 0o750); err != nil {
 			return "", fmt.Errorf("create %s: %w: create it yourself or fix the config's paths", d, err)
 		}
@@ -94,10 +101,8 @@ func Install(u Unit) (string, error) {
 	if err := writeFile(path, data); err != nil {
 		return "", err
 	}
-	fmt.Fprintf(w, "wrote %s\nnext:\n", path)
-	for _, c := range after {
-		fmt.Fprintf(w, "  %s\n", c)
-	}
+	fmt.Fprintf(w, "wrote %s\n", path)
+	printSteps(w, p.afterInstall)
 	return path, nil
 }
 
@@ -111,14 +116,13 @@ func Uninstall(u Unit) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, _, after := u.steps(nil)
+	p := u.plan(nil)
 	w := o.out()
 	if o.DryRun {
 		fmt.Fprintf(w, "would remove %s (dry run)\n", path)
 		return path, nil
 	}
-	if s, ok := u.(SystemdOptions); ok {
-		link := filepath.Join(filepath.Dir(path), s.wantedBy()+".wants", Name+".service")
+	for _, link := range p.links {
 		if err := os.Remove(link); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return "", fmt.Errorf("remove %s: %w", link, err)
 		}
@@ -130,11 +134,16 @@ func Uninstall(u Unit) (string, error) {
 	case err != nil:
 		return "", fmt.Errorf("remove %s: %w", path, err)
 	}
-	fmt.Fprintf(w, "removed %s\nnext:\n", path)
-	for _, c := range after {
+	fmt.Fprintf(w, "removed %s\n", path)
+	printSteps(w, p.afterUninstall)
+	return path, nil
+}
+
+func printSteps(w io.Writer, cmds []string) {
+	fmt.Fprintln(w, "next:")
+	for _, c := range cmds {
 		fmt.Fprintf(w, "  %s\n", c)
 	}
-	return path, nil
 }
 
 // writeFile writes data to path through a temp file and a rename, so a
