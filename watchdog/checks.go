@@ -197,3 +197,18 @@ func (cs *checkSet) resetLiveness() {
 		}
 	}
 }
+
+// readinessLastFailed names a readiness check whose latest run failed, even
+// before its failure threshold: a dependency that has just gone away must
+// block a liveness restart, whichever check noticed first.
+func (cs *checkSet) readinessLastFailed() string {
+	if cs == nil {
+		return ""
+	}
+	for _, c := range cs.checks {
+		if r := c.mon.Snapshot(); c.typ == "readiness" && !r.LastRun.IsZero() && (!r.OK || (r.Decided && !r.Passing)) {
+			return r.Check
+		}
+	}
+	return ""
+}

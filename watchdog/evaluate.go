@@ -83,10 +83,7 @@ func (s *service) blockedBy() string {
 	if dep := s.sup.failingDependency(s.cfg); dep != "" {
 		return dep
 	}
-	if name := s.checks.readinessFailing(true); name != "" {
-		return "readiness check " + name + " is failing"
-	}
-	if name := s.checks.readinessFailing(false); name != "" {
+	if name := s.checks.readinessLastFailed(); name != "" {
 		return "readiness check " + name + " is failing"
 	}
 	return ""

@@ -1,0 +1,74 @@
+package proc
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestPortHoldersNamesTheListener(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	hs := PortHolders([]int{port, 1})
+	if len(hs) != 1 || hs[0].PID != os.Getpid() || hs[0].Port != port || hs[0].Command == "" {
+		t.Fatalf("PortHolders(%d) = %+v, want this process", port, hs)
+	}
+	l.Close()
+	if hs := PortHolders([]int{port}); len(hs) != 0 {
+		t.Fatalf("PortHolders after close = %+v, want none", hs)
+	}
+}
+
+func TestGroupLifecycle(t *testing.T) {
+	cmd := exec.Command("sh", "-c", "sleep 60 & sleep 60")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pgid := cmd.Process.Pid
+	deadline := time.Now().Add(5 * time.Second)
+	for len(GroupMembers(pgid)) < 3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := len(GroupMembers(pgid)); n != 3 {
+		t.Fatalf("GroupMembers = %d, want sh and two sleeps", n)
+	}
+	u, err := GroupUsage(pgid)
+	if err != nil || u.Procs != 3 || u.RSS <= 0 || u.FDs <= 0 {
+		t.Fatalf("GroupUsage = %+v, %v", u, err)
+	}
+	if st, err := ReadStat(pgid); err != nil || st.PGID != pgid || st.StartTime == 0 {
+		t.Fatalf("ReadStat = %+v, %v", st, err)
+	}
+	if err := SignalGroup(pgid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	ctx, cancel := contextWithTimeout(5 * time.Second)
+	defer cancel()
+	if left := WaitGroupGone(ctx, pgid); len(left) != 0 {
+		t.Fatalf("WaitGroupGone left %v", left)
+	}
+	if err := SignalGroup(1, syscall.SIGTERM); err == nil {
+		t.Fatal("SignalGroup(1) succeeded, want a refusal")
+	}
+}
+
+func TestParseStatCommWithParens(t *testing.T) {
+	st, err := parseStat(42, "42 (a) b) c) S 1 42 42 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 777 0 12 0 0")
+	if err != nil || st.Comm != "a) b) c" || st.State != 'S' || st.PGID != 42 || st.StartTime != 777 || st.RSSPages != 12 {
+		t.Fatalf("parseStat = %+v, %v", st, err)
+	}
+}
+
+func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
+}
