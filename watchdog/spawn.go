@@ -79,6 +79,9 @@ func spawn(cfg *config.Service, logPath string, env []string, extraFiles []*os.F
 		cmd.SysProcAttr.Credential = cred
 	}
 	if err := cmd.Start(); err != nil {
+		if errors.Is(err, syscall.EACCES) && cmd.SysProcAttr.Credential != nil {
+			return nil, fmt.Errorf("exec %s as user %q: %w: that user must be able to enter dir %s and execute the command", argv[0], cfg.User, err, cfg.Dir)
+		}
 		return nil, fmt.Errorf("exec %s: %w", argv[0], err)
 	}
 	p := &process{pid: cmd.Process.Pid, pgid: cmd.Process.Pid, started: time.Now(), done: make(chan exitInfo, 1)}
