@@ -101,24 +101,3 @@ func TestLaunchdPlistEscapes(t *testing.T) {
 		t.Errorf("ProgramArguments = %q, want %q", got.ProgramArguments, want)
 	}
 }
-
-func TestLaunchdPlistErrors(t *testing.T) {
-	const cfgPath = "/etc/vigil/vigil.yaml"
-	tests := []struct {
-		name string
-		opts LaunchdOptions
-		want string
-	}{
-		{"relative log dir", LaunchdOptions{Options: Options{Binary: trueBin, ConfigPath: cfgPath, Config: parseConfig(t, cfgMinimal, cfgPath)}, LogDir: "logs"}, "not absolute"},
-		{"throttle under a second", LaunchdOptions{Options: Options{Binary: trueBin, ConfigPath: cfgPath, Config: parseConfig(t, cfgMinimal, cfgPath)}, ThrottleInterval: time.Millisecond}, "at least 1s"},
-		{"relative binary", LaunchdOptions{Options: Options{Binary: "watchdog", ConfigPath: cfgPath}}, "not absolute"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := LaunchdPlist(tc.opts)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("LaunchdPlist() error = %v, want one containing %q", err, tc.want)
-			}
-		})
-	}
-}
