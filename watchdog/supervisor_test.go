@@ -405,3 +405,22 @@ func procsWithEnv(t *testing.T, kv string) []int {
 	}
 	return out
 }
+
+func TestMaxMemoryRestartsGracefully(t *testing.T) {
+	h := startHarness(t, fmt.Sprintf(`  fat:
+    command: %s
+    env: {VIGIL_HELPER: sleep}
+    max_memory: 1MiB
+    restart: {limit: {burst: 100, interval: 1m}}
+`, helperCmd(t)))
+	first := h.waitStarted("fat", 10*time.Second)
+	ev := h.waitEvent("memory_restart", 10*time.Second, func(ev watchdog.Event) bool { return ev.Kind == watchdog.EventMemoryRestart })
+	if ev.PID != first.PID || !strings.Contains(ev.Reason, "above max_memory 1MiB") {
+		t.Fatalf("memory_restart = %+v, want pid %d and the limit named", ev, first.PID)
+	}
+	exit := h.waitEvent("graceful exit", 10*time.Second, func(ev watchdog.Event) bool { return ev.Kind == watchdog.EventExited })
+	if exit.ExitCode == nil || *exit.ExitCode != 0 {
+		t.Fatalf("exit after memory restart = %+v, want a graceful SIGTERM exit (code 0)", exit)
+	}
+	h.waitStarted("fat", 10*time.Second)
+}
