@@ -18,7 +18,7 @@ const (
 	capSetUID   = "CAP_SETUID"           // user: — switch a service to its user
 	capSetGID   = "CAP_SETGID"           // user:, group: — setgid and setgroups
 	capKill     = "CAP_KILL"             // signal services running as another user; kill-holder
-	capPtrace   = "CAP_SYS_PTRACE"       // read /proc/PID/fd of another user's process: name a port holder, count fds
+	capPtrace   = "CAP_SYS_PTRACE"       // /proc/PID/fd of another user's process (port holder, fd count); pidfd_getfd of an adopted service's sockets
 	capBindLow  = "CAP_NET_BIND_SERVICE" // a socket, api.listen or root service port below 1024
 	lowPortEdge = 1024
 )
@@ -40,6 +40,12 @@ func capabilities(cfg *config.Config, extra []string) ([]string, error) {
 		}
 		if s.PortConflict == config.PortKillHolder {
 			set[capKill], set[capPtrace] = true, true
+		}
+		if len(s.Sockets) > 0 {
+			// After a watchdog crash the new one takes the adopted
+			// process's sockets back with pidfd_getfd, a ptrace-attach
+			// check: another user's process, or Yama ptrace_scope >= 1.
+			set[capPtrace] = true
 		}
 		for _, sock := range s.Sockets {
 			if low(sock.Listen) {
