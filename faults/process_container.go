@@ -50,4 +50,3 @@ func ContainerPIDFile(d Execer, container, path string) PIDFunc {
 func ContainerProcess(d Execer, container, service string, sig syscall.Signal, f ProcessFinder) *Process {
 	return &Process{Service: service, Signal: sig, Finder: f, Signaler: ContainerSignaler{Docker: d, Container: container}}
 }
-
