@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/vigilhq/vigil/scenarios/chaos"
+	"github.com/vigilhq/vigil/slo/report"
+)
+
+func runCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var tf targetFlags
+	tf.register(fs)
+	reports := fs.String("reports", "", "report directory (default reports/<git describe>)")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		paths = []string{defaultLibrary}
+	}
+	scenarios, err := chaos.LoadAll(paths)
+	if err != nil {
+		fmt.Fprintf(stderr, "chaos run: %v\n", err)
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	release, err := chaos.Release(ctx, ".")
+	if err != nil {
+		fmt.Fprintf(stderr, "chaos run: %v\n", err)
+		return exitFailed
+	}
+	dir := *reports
+	if dir == "" {
+		dir = filepath.Join(reportsRoot, release)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	target, closeTarget, err := tf.open(ctx, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "chaos run: %v\n", err)
+		return exitFailed
+	}
+	defer closeTarget()
+	journal := chaos.NewJournal(nil, stderr)
+	runner := &chaos.Runner{Target: target, Journal: journal, Log: log, RunID: time.Now().UTC().Format("20060102t150405")}
+	res := chaos.RunSuite(ctx, runner, scenarios, report.Meta{Release: release, GitDescribe: release})
+	return finish(res, journal, dir, stdout, stderr)
+}
+
+// finish writes the reports and prints the verdict.
+func finish(res chaos.SuiteResult, journal *chaos.Journal, dir string, stdout, stderr io.Writer) int {
+	if err := chaos.WriteReports(dir, res, journal); err != nil {
+		fmt.Fprintf(stderr, "chaos: write reports: %v\n", err)
+		return exitFailed
+	}
+	a := res.Report.Aggregate
+	fmt.Fprintf(stdout, "reports in %s (report.html, report.md, report.json, junit.xml, journal.json)\n", dir)
+	fmt.Fprintf(stdout, "%d scenarios, %d faults: recovery p50 %v p95 %v max %v; lost %d, duplicates %d, unexpected %d\n",
+		a.Scenarios, a.Faults, a.RecoveryP50.Round(time.Millisecond), a.RecoveryP95.Round(time.Millisecond),
+		a.RecoveryMax.Round(time.Millisecond), a.Lost, a.Duplicates, a.Unexpected)
+	if res.Passed() {
+		fmt.Fprintln(stdout, "PASS")
+		return exitOK
+	}
+	fmt.Fprintln(stdout, "FAIL")
+	for _, f := range res.Failures() {
+		fmt.Fprintln(stdout, "  "+f)
+	}
+	return exitFailed
+}

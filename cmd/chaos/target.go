@@ -1,0 +1,62 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/vigilhq/vigil/scenarios/chaos"
+	"github.com/vigilhq/vigil/scenarios/stack"
+)
+
+// targetFlags choose where scenarios run.
+type targetFlags struct {
+	target string
+	socket string
+	dsn    string
+}
+
+func (t *targetFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&t.target, "target", chaos.TargetStack, "stack (containers, built by `make images`) or local (a live watchdog on this host)")
+	fs.StringVar(&t.socket, "socket", chaos.DefaultLocalSocket, "local: the watchdog's control socket")
+	fs.StringVar(&t.dsn, "dsn", chaos.DefaultLocalDSN, "local: Postgres DSN to read payments back from (\"\" disables the write load)")
+}
+
+// open brings the target up; close tears down what open started.
+func (t *targetFlags) open(ctx context.Context, log *slog.Logger) (*chaos.Target, func(), error) {
+	switch t.target {
+	case chaos.TargetLocal:
+		tg := chaos.LocalTarget(t.socket, chaos.DefaultLocalURLs(), t.dsn)
+		return tg, tg.Watchdog.Close, nil
+	case chaos.TargetStack:
+	default:
+		return nil, nil, fmt.Errorf("--target %q: use stack or local", t.target)
+	}
+	began := time.Now()
+	s, err := stack.Up(ctx, stack.Options{
+		StackImage: cmp.Or(os.Getenv(stack.EnvStackImage), "vigil/stack:latest"),
+		Solana:     stack.SolanaRequired,
+		Logger:     log,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("start the container stack: %w", err)
+	}
+	down := func() {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		defer cancel()
+		if err := s.Down(dctx); err != nil {
+			log.Error("stack down", "err", err)
+		}
+	}
+	tg, err := chaos.StackTarget(ctx, s)
+	if err != nil {
+		down()
+		return nil, nil, err
+	}
+	log.Info("stack up", "took", time.Since(began).Round(time.Millisecond))
+	return tg, func() { tg.Watchdog.Close(); down() }, nil
+}

@@ -1,0 +1,97 @@
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/vigilhq/vigil/faults"
+	"github.com/vigilhq/vigil/watchdog/api"
+)
+
+// Local defaults: the `make demo` stack (scenarios/demo/vigil.yaml).
+const (
+	DefaultLocalSocket = ".demo/run/vigil.sock"
+	DefaultLocalDSN    = "postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable"
+)
+
+// DefaultLocalURLs are the demo's service addresses.
+func DefaultLocalURLs() map[string]string {
+	return map[string]string{
+		"pgapi":    "http://127.0.0.1:5101",
+		"bankapi":  "http://127.0.0.1:5102",
+		"reconapi": "http://127.0.0.1:5103",
+	}
+}
+
+// LocalTarget is a live watchdog on this host, driven over its control
+// socket: process faults signal the pids its status reports, the port
+// fault holds a service's port on this host, and the watchdog fault kills
+// the process at the other end of the socket. There are no containers and
+// no Toxiproxy, so container and link faults are unsupported.
+func LocalTarget(socket string, urls map[string]string, dsn string) *Target {
+	t := &Target{Name: TargetLocal, URLs: urls, Watchdog: api.NewSocketClient(socket), PostgresDSN: dsn}
+	t.Faults = localFaults{t: t, socket: socket}
+	return t
+}
+
+type localFaults struct {
+	t      *Target
+	socket string
+}
+
+// MakeFault implements FaultMaker.
+func (f localFaults) MakeFault(spec FaultSpec) (faults.Fault, error) {
+	finder := faults.PIDFunc(func(ctx context.Context, service string) (int, error) {
+		return watchdogPID(ctx, f.t.Watchdog, service)
+	})
+	sig := map[string]syscall.Signal{"kill": syscall.SIGKILL, "term": syscall.SIGTERM, "freeze": syscall.SIGSTOP}
+	switch spec.Kind + " " + spec.Action {
+	case "process kill", "process term", "process freeze":
+		return &faults.Process{Service: spec.Target, Signal: sig[spec.Action], Finder: finder}, nil
+	case "postgres kill":
+		// In the demo Postgres is a supervised service named postgres.
+		return faults.KillProcess("postgres", finder), nil
+	case "port occupy":
+		port, err := portParam(spec)
+		if err != nil {
+			return nil, err
+		}
+		kill := faults.KillProcess(spec.Target, finder)
+		return faults.OccupyPort(spec.Target, fmt.Sprintf("127.0.0.1:%d", port), func(ctx context.Context) error {
+			_, err := kill.Inject(ctx)
+			return err
+		}), nil
+	case "watchdog kill":
+		return &faults.Process{Service: "watchdog", Signal: syscall.SIGKILL, Finder: faults.PIDFunc(f.watchdogPID)}, nil
+	}
+	return nil, fmt.Errorf("%w: %s %s on a local watchdog (no containers or Toxiproxy here)", ErrUnsupported, spec.Kind, spec.Action)
+}
+
+// watchdogPID asks the kernel who listens on the control socket.
+func (f localFaults) watchdogPID(ctx context.Context, _ string) (int, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "unix", f.socket)
+	if err != nil {
+		return 0, fmt.Errorf("connect to the watchdog socket %s: %w", f.socket, err)
+	}
+	defer c.Close()
+	raw, err := c.(*net.UnixConn).SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var (
+		cred *unix.Ucred
+		cerr error
+	)
+	if err := raw.Control(func(fd uintptr) { cred, cerr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED) }); err != nil {
+		return 0, err
+	}
+	if cerr != nil {
+		return 0, fmt.Errorf("peer of %s: %w", f.socket, cerr)
+	}
+	return int(cred.Pid), nil
+}

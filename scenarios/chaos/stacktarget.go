@@ -1,0 +1,190 @@
+package chaos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"syscall"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+	"github.com/vigilhq/vigil/faults"
+	"github.com/vigilhq/vigil/scenarios/stack"
+	"github.com/vigilhq/vigil/watchdog/api"
+)
+
+// StackTarget makes a Target of a running container stack (started with
+// the application container). It gives the stack container Docker's
+// restart policy "always": the watchdog is its PID 1, so killing the
+// watchdog stops the container, and in production an init system
+// (systemd's Restart=always) is what brings a watchdog back.
+func StackTarget(ctx context.Context, s *stack.Stack) (*Target, error) {
+	if s.Container(stack.App) == nil {
+		return nil, errors.New("the stack runs no application container: set Options.StackImage (vigil/stack:latest, built by `make images`)")
+	}
+	st := &stackFaults{s: s}
+	id := st.id(stack.App)
+	policy := &container.RestartPolicy{Name: container.RestartPolicyAlways}
+	if _, err := s.Docker.ContainerUpdate(ctx, id, client.ContainerUpdateOptions{RestartPolicy: policy}); err != nil {
+		return nil, fmt.Errorf("set restart policy of the stack container: %w", err)
+	}
+	t := &Target{
+		Name:        TargetStack,
+		Watchdog:    api.NewTCPClient(strings.TrimPrefix(s.Endpoints.WatchdogAPI, "http://"), ""),
+		PostgresDSN: s.Endpoints.PostgresDSN,
+		Faults:      st,
+	}
+	st.t = t
+	t.URLs = stackURLs(s)
+	t.Reset = st.reset
+	return t, nil
+}
+
+func stackURLs(s *stack.Stack) map[string]string {
+	return map[string]string{"pgapi": s.Endpoints.PgAPI, "bankapi": s.Endpoints.BankAPI, "reconapi": s.Endpoints.ReconAPI}
+}
+
+// stackFaults makes faults against the container stack.
+type stackFaults struct {
+	s *stack.Stack
+	t *Target
+}
+
+var _ FaultMaker = (*stackFaults)(nil)
+
+// id returns a stack container's id.
+func (f *stackFaults) id(name string) string {
+	if c := f.s.Container(name); c != nil {
+		return c.GetContainerID()
+	}
+	return ""
+}
+
+// MakeFault implements FaultMaker.
+func (f *stackFaults) MakeFault(spec FaultSpec) (faults.Fault, error) {
+	d := f.s.Docker.Client
+	switch spec.Kind + " " + spec.Action {
+	case "process kill", "process term", "process freeze":
+		sig := map[string]syscall.Signal{"kill": syscall.SIGKILL, "term": syscall.SIGTERM, "freeze": syscall.SIGSTOP}[spec.Action]
+		return &faults.Process{Service: spec.Target, Signal: sig, Finder: f.finder(), Signaler: faults.HostSignaler{}}, nil
+	case "container kill", "container pause", "container stop", "container restart", "postgres kill":
+		target := spec.Target
+		if spec.Kind == "postgres" {
+			target = stack.Postgres
+		}
+		id := f.id(target)
+		if id == "" {
+			return nil, fmt.Errorf("no container %q in the stack (have postgres, toxiproxy, solana, stack)", target)
+		}
+		action := faults.ContainerAction(spec.Action)
+		if spec.Kind == "postgres" {
+			action = faults.ContainerKill // postgres is PID 1 of its container
+		}
+		return &faults.Container{Docker: d, Container: id, Action: action}, nil
+	case "link cut":
+		return faults.CutLink(f.s.Toxi, spec.Target), nil
+	case "link latency":
+		lat, jit, err := durations(spec.Params, "latency", "jitter")
+		if err != nil {
+			return nil, err
+		}
+		return faults.LinkLatency(f.s.Toxi, spec.Target, lat, jit), nil
+	case "port occupy":
+		return f.occupy(spec)
+	case "watchdog kill":
+		return &faults.Process{Service: "watchdog", Signal: syscall.SIGKILL, Finder: faults.PIDFunc(f.initPID), Signaler: faults.HostSignaler{}}, nil
+	}
+	return nil, fmt.Errorf("%w: %s %s on the container stack", ErrUnsupported, spec.Kind, spec.Action)
+}
+
+// initPID returns the host pid of the stack container's PID 1 (the
+// watchdog).
+func (f *stackFaults) initPID(ctx context.Context, _ string) (int, error) {
+	res, err := f.s.Docker.ContainerInspect(ctx, f.id(stack.App), client.ContainerInspectOptions{})
+	if err != nil {
+		return 0, fmt.Errorf("inspect the stack container: %w", err)
+	}
+	if res.Container.State == nil || res.Container.State.Pid == 0 {
+		return 0, errors.New("the stack container is not running")
+	}
+	return res.Container.State.Pid, nil
+}
+
+// finder resolves a service's pid from the watchdog's status (a pid inside
+// the container) to its host pid.
+func (f *stackFaults) finder() faults.PIDFunc {
+	return func(ctx context.Context, service string) (int, error) {
+		pid, err := watchdogPID(ctx, f.t.Watchdog, service)
+		if err != nil {
+			return 0, err
+		}
+		init, err := f.initPID(ctx, "")
+		if err != nil {
+			return 0, err
+		}
+		return hostPID(init, pid)
+	}
+}
+
+// watchdogPID returns the pid the watchdog reports for service.
+func watchdogPID(ctx context.Context, c *api.Client, service string) (int, error) {
+	st, err := c.Status(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("watchdog status: %w", err)
+	}
+	for _, s := range st.Services {
+		if s.Name == service {
+			if s.PID == 0 {
+				return 0, fmt.Errorf("%s is %s with no process", service, s.State)
+			}
+			return s.PID, nil
+		}
+	}
+	return 0, fmt.Errorf("the watchdog supervises no service %q", service)
+}
+
+// reset restores the stack between scenarios: every proxy enabled and
+// without toxics, every container running and unpaused.
+func (f *stackFaults) reset(ctx context.Context) error {
+	var errs []error
+	for _, name := range []string{stack.Postgres, stack.Solana, stack.Toxiproxy, stack.App} {
+		id := f.id(name)
+		if id == "" {
+			continue
+		}
+		res, err := f.s.Docker.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		switch st := res.Container.State; {
+		case st == nil:
+		case st.Paused:
+			_, err = f.s.Docker.ContainerUnpause(ctx, id, client.ContainerUnpauseOptions{})
+		case !st.Running && !st.Restarting:
+			_, err = f.s.Docker.ContainerStart(ctx, id, client.ContainerStartOptions{})
+		}
+		errs = append(errs, err)
+	}
+	proxies, err := f.s.Toxi.Proxies()
+	if err != nil {
+		return errors.Join(append(errs, fmt.Errorf("toxiproxy: %w", err))...)
+	}
+	for _, p := range proxies {
+		toxics, err := p.Toxics()
+		errs = append(errs, err)
+		for _, tx := range toxics {
+			errs = append(errs, p.RemoveToxic(tx.Name))
+		}
+		if !p.Enabled {
+			errs = append(errs, p.Enable())
+		}
+	}
+	if err := f.s.Refresh(ctx); err != nil {
+		errs = append(errs, err)
+	} else {
+		f.t.URLs = stackURLs(f.s)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,73 @@
+package chaos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+
+	"github.com/vigilhq/vigil/faults"
+	"github.com/vigilhq/vigil/watchdog/api"
+)
+
+// FaultMaker builds the fault a spec describes on one target.
+type FaultMaker interface {
+	MakeFault(spec FaultSpec) (faults.Fault, error)
+}
+
+// ErrUnsupported means a target cannot inject a kind of fault.
+var ErrUnsupported = errors.New("fault not supported by this target")
+
+// Target is where scenarios run: the services' base URLs, the watchdog that
+// supervises them, the Postgres to read writes back from, and how to make
+// faults there. The Runner only reads it; whoever built it closes it.
+type Target struct {
+	Name string // TargetStack or TargetLocal
+	// URLs maps each supervised service to its host-side base URL,
+	// e.g. pgapi → http://127.0.0.1:32811.
+	URLs map[string]string
+	// Watchdog reads status and events (and restarts services).
+	Watchdog *api.Client
+	// PostgresDSN is where payments are read back; "" disables the set
+	// check (and so any load).
+	PostgresDSN string
+	// Faults makes the faults of this target.
+	Faults FaultMaker
+	// Reset restores a clean target between scenarios (toxics removed,
+	// proxies enabled); nil when there is nothing to reset.
+	Reset func(ctx context.Context) error
+}
+
+// Services returns the target's services, sorted.
+func (t *Target) Services() []string {
+	out := make([]string, 0, len(t.URLs))
+	for s := range t.URLs {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// DefaultProbes are each reference service's user-facing endpoint: reads
+// that go through to Postgres, as a user's request would.
+func DefaultProbes() []Probe {
+	return []Probe{
+		{Service: "pgapi", Path: "/v1/payments?limit=1"},
+		{Service: "bankapi", Path: "/v1/statements?limit=1"},
+		{Service: "reconapi", Path: "/recon/health"},
+	}
+}
+
+// probeURL resolves p against the target.
+func (t *Target) probeURL(p Probe) (string, error) {
+	base, ok := t.URLs[p.Service]
+	if !ok {
+		return "", fmt.Errorf("probe service %q is not on target %s (it has %v)", p.Service, t.Name, t.Services())
+	}
+	u, err := url.Parse(base + p.Path)
+	if err != nil {
+		return "", fmt.Errorf("probe %s%s: %w", p.Service, p.Path, err)
+	}
+	return u.String(), nil
+}
