@@ -1,0 +1,158 @@
+package faults
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// freeAddr returns a loopback address whose port was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func TestOccupyPortHeldByChildThenReleased(t *testing.T) {
+	addr := freeAddr(t)
+	f := OccupyPort("api", addr, nil)
+	revert, err := f.Inject(context.Background())
+	if err != nil {
+		t.Fatalf("Inject() = %v", err)
+	}
+	t.Cleanup(func() { _ = revert(context.Background()) })
+
+	if _, err := net.Listen("tcp", addr); !errors.Is(err, syscall.EADDRINUSE) {
+		t.Fatalf("Listen(%s) while occupied = %v, want EADDRINUSE", addr, err)
+	}
+	pid := f.HolderPID()
+	if pid <= 0 || pid == os.Getpid() {
+		t.Fatalf("HolderPID() = %d, want a child's pid", pid)
+	}
+	comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	if got := strings.TrimSpace(string(comm)); got != "sleep" {
+		t.Errorf("holder command = %q, want sleep", got)
+	}
+	if !holdsListener(t, pid, addr) {
+		t.Errorf("holder %d has no socket listening on %s", pid, addr)
+	}
+	if holdsListener(t, os.Getpid(), addr) {
+		t.Errorf("the test process itself still holds %s", addr)
+	}
+
+	if err := revert(context.Background()); err != nil {
+		t.Fatalf("revert() = %v", err)
+	}
+	if f.HolderPID() != 0 {
+		t.Errorf("HolderPID() after revert = %d, want 0", f.HolderPID())
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("Listen(%s) after revert = %v, want the port free", addr, err)
+	}
+	ln.Close()
+}
+
+// TestOccupyPortAfterKillingService is the restart-finds-port-taken case: a
+// real child listens, Before kills it, and the bind retries until the port
+// is released.
+func TestOccupyPortAfterKillingService(t *testing.T) {
+	addr := freeAddr(t)
+	svc := startHelper(t, "listen "+addr)
+	killed := false
+	f := OccupyPort("api", addr, func(ctx context.Context) error {
+		killed = true
+		_, err := KillProcess("api", PIDFunc(func(context.Context, string) (int, error) { return svc.Process.Pid, nil })).Inject(ctx)
+		return err
+	})
+	revert, err := f.Inject(context.Background())
+	if err != nil {
+		t.Fatalf("Inject() = %v", err)
+	}
+	defer func() {
+		if err := revert(context.Background()); err != nil {
+			t.Errorf("revert() = %v", err)
+		}
+	}()
+	if !killed || !holdsListener(t, f.HolderPID(), addr) {
+		t.Fatalf("before ran: %v; holder %d listening on %s: false", killed, f.HolderPID(), addr)
+	}
+}
+
+func TestOccupyPortErrors(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	beforeErr := errors.New("cannot stop service")
+	for _, tc := range []struct {
+		name string
+		f    *PortOccupy
+		want string
+	}{
+		{"held by someone else", &PortOccupy{Addr: busy.Addr().String(), BindTimeout: 50 * time.Millisecond}, "still in use"},
+		{"before fails", OccupyPort("api", freeAddr(t), func(context.Context) error { return beforeErr }), "cannot stop service"},
+		{"bad address", OccupyPort("api", "127.0.0.1:notaport", nil), "occupy"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tc.f.Inject(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Inject() = %v, want an error containing %q", err, tc.want)
+			}
+			if tc.f.HolderPID() != 0 {
+				t.Fatalf("HolderPID() = %d after a failed Inject, want 0", tc.f.HolderPID())
+			}
+		})
+	}
+}
+
+// holdsListener reports whether pid has an fd on the socket listening on
+// addr (matched by inode through /proc/net/tcp).
+func holdsListener(t *testing.T, pid int, addr string) bool {
+	t.Helper()
+	inode := listenInode(t, addr)
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return false
+	}
+	for _, fd := range fds {
+		link, err := os.Readlink(filepath.Join(fmt.Sprintf("/proc/%d/fd", pid), fd.Name()))
+		if err == nil && link == "socket:["+inode+"]" {
+			return true
+		}
+	}
+	return false
+}
+
+// listenInode finds the inode of the IPv4 socket listening on addr.
+func listenInode(t *testing.T, addr string) string {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("0100007F:%04X", p)
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) > 9 && f[1] == want && f[3] == "0A" { // 0A = LISTEN
+			return f[9]
+		}
+	}
+	t.Fatalf("no listener on %s in /proc/net/tcp", addr)
+	return ""
+}
