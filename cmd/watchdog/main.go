@@ -32,6 +32,8 @@ Usage:
   watchdog restart  [-c FILE] SERVICE                    restart a service
   watchdog logs     [-c FILE] [-f] [-n N] SERVICE        print (and follow) a service's log
   watchdog reload   [-c FILE]                            re-read the config (like SIGHUP)
+  watchdog install   systemd|launchd [-c FILE] [--user] [--dry-run] [--prefix DIR]   write the service unit
+  watchdog uninstall systemd|launchd [--user] [--prefix DIR]                       remove it
   watchdog version                                       print the version
 
 -c defaults to $VIGIL_CONFIG, else ./vigil.yaml. Control commands use the
@@ -50,14 +52,16 @@ func main() {
 
 func dispatch(args []string, stdout, stderr io.Writer) int {
 	cmds := map[string]command{
-		"run":      runCmd,
-		"validate": validateCmd,
-		"status":   statusCmd,
-		"start":    controlCmd("start"),
-		"stop":     controlCmd("stop"),
-		"restart":  controlCmd("restart"),
-		"logs":     logsCmd,
-		"reload":   reloadCmd,
+		"run":       runCmd,
+		"validate":  validateCmd,
+		"status":    statusCmd,
+		"start":     controlCmd("start"),
+		"stop":      controlCmd("stop"),
+		"restart":   controlCmd("restart"),
+		"logs":      logsCmd,
+		"reload":    reloadCmd,
+		"install":   installCmd(false),
+		"uninstall": installCmd(true),
 		"version": func([]string, io.Writer, io.Writer) int {
 			fmt.Fprintln(stdout, "watchdog", version)
 			return exitOK

@@ -218,6 +218,10 @@ func TestValidateExitCodes(t *testing.T) {
 		{[]string{"--help"}, exitOK, "Exit codes"},
 		{[]string{"status", "--socket", filepath.Join(dir, "none.sock")}, exitError, "cannot reach the watchdog"},
 		{[]string{"restart"}, exitUsage, "usage: watchdog restart"},
+		{[]string{"install", "systemd", "-c", good, "--dry-run", "--binary", os.Args[0]}, exitOK, "KillMode=process"},
+		{[]string{"install", "launchd", "-c", good, "--dry-run", "--binary", os.Args[0]}, exitOK, "<key>KeepAlive</key>"},
+		{[]string{"install", "upstart"}, exitUsage, "usage: watchdog install systemd|launchd"},
+		{[]string{"install", "systemd", "-c", bad, "--dry-run"}, exitUsage, "bad.yaml:4"},
 	} {
 		var out bytes.Buffer
 		if code := dispatch(tc.args, &out, &out); code != tc.code || !strings.Contains(out.String(), tc.out) {
