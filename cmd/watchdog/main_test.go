@@ -218,8 +218,8 @@ func TestValidateExitCodes(t *testing.T) {
 		{[]string{"--help"}, exitOK, "Exit codes"},
 		{[]string{"status", "--socket", filepath.Join(dir, "none.sock")}, exitError, "cannot reach the watchdog"},
 		{[]string{"restart"}, exitUsage, "usage: watchdog restart"},
-		{[]string{"install", "systemd", "-c", good, "--dry-run", "--binary", os.Args[0]}, exitOK, "KillMode=process"},
-		{[]string{"install", "launchd", "-c", good, "--dry-run", "--binary", os.Args[0]}, exitOK, "<key>KeepAlive</key>"},
+		{[]string{"install", "systemd", "-c", installable(t), "--dry-run", "--binary", "/usr/bin/true"}, exitOK, "KillMode=process"},
+		{[]string{"install", "launchd", "-c", installable(t), "--dry-run", "--binary", "/usr/bin/true"}, exitOK, "<key>KeepAlive</key>"},
 		{[]string{"install", "upstart"}, exitUsage, "usage: watchdog install systemd|launchd"},
 		{[]string{"install", "systemd", "-c", bad, "--dry-run"}, exitUsage, "bad.yaml:4"},
 	} {
@@ -228,4 +228,19 @@ func TestValidateExitCodes(t *testing.T) {
 			t.Errorf("watchdog %v = %d %q, want %d containing %q", tc.args, code, out.String(), tc.code, tc.out)
 		}
 	}
+}
+
+// installable writes a config outside /tmp (a unit with PrivateTmp=yes
+// refuses paths there) and removes it after the test.
+func installable(t *testing.T) string {
+	t.Helper()
+	wd, _ := os.Getwd()
+	dir, err := os.MkdirTemp(wd, "install-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	p := filepath.Join(dir, "vigil.yaml")
+	_ = os.WriteFile(p, []byte("version: 1\nservices:\n  a:\n    command: [\"true\"]\n"), 0o644)
+	return p
 }
