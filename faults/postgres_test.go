@@ -1,0 +1,144 @@
+package faults
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/vigilhq/vigil/watchdog/pgtest"
+)
+
+// connectApp opens a pgx connection that identifies as application app.
+func connectApp(t *testing.T, dsn, app string) *pgx.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RuntimeParams["application_name"] = app
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("connect as %s: %v", app, err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	return conn
+}
+
+func TestPGTerminateBreaksOnlyTheApplicationsConns(t *testing.T) {
+	pg := pgtest.Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	victims := []*pgx.Conn{connectApp(t, pg.DSN, "faults-victim"), connectApp(t, pg.DSN, "faults-victim")}
+	bystander := connectApp(t, pg.DSN, "faults-bystander")
+
+	f := TerminateBackends(pg.DSN, "faults-victim")
+	if got := f.Target(); got != "application_name=faults-victim" {
+		t.Errorf("Target() = %q", got)
+	}
+	revert, err := f.Inject(ctx)
+	if err != nil {
+		t.Fatalf("Inject() = %v", err)
+	}
+	if f.Terminated() != 2 {
+		t.Errorf("Terminated() = %d, want 2", f.Terminated())
+	}
+	for i, c := range victims {
+		var one int
+		if err := c.QueryRow(ctx, "SELECT 1").Scan(&one); err == nil {
+			t.Errorf("victim %d: query after termination succeeded, want its connection broken", i)
+		}
+	}
+	var one int
+	if err := bystander.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		t.Errorf("bystander query = %v, want it untouched", err)
+	}
+	if err := revert.Run(ctx); err != nil {
+		t.Errorf("revert() = %v, want nil", err)
+	}
+}
+
+func TestPGTerminateErrors(t *testing.T) {
+	pg := pgtest.Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, tc := range []struct {
+		name, want string
+		f          *PGTerminate
+	}{
+		{"no filter", "no filter", &PGTerminate{DSN: pg.DSN}},
+		{"none matched", "none matched", TerminateBackends(pg.DSN, "nobody-uses-this")},
+		{"bad dsn", "connect", TerminateBackends("postgres://postgres@127.0.0.1:1/postgres?connect_timeout=2", "x")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tc.f.Inject(ctx)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Inject() = %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+	allow := &PGTerminate{DSN: pg.DSN, User: "nobody-uses-this", AllowNone: true}
+	if _, err := allow.Inject(ctx); err != nil || allow.Terminated() != 0 {
+		t.Fatalf("AllowNone Inject() = %v, %d terminated, want nil, 0", err, allow.Terminated())
+	}
+}
+
+// TestKillPostmasterThenRestartRecovers: SIGKILL the postmaster, and the
+// next start runs crash recovery and keeps committed data.
+func TestKillPostmasterThenRestartRecovers(t *testing.T) {
+	pg := pgtest.Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	conn := connectApp(t, pg.DSN, "faults-crash")
+	if _, err := conn.Exec(ctx, "CREATE TABLE crash (v int); INSERT INTO crash VALUES (42)"); err != nil {
+		t.Fatal(err)
+	}
+	postmaster := pg.PID()
+	f := KillPostmaster(PostmasterPID(pg.Dir))
+	if f.Name() != "postmaster-kill" {
+		t.Errorf("Name() = %q, want postmaster-kill", f.Name())
+	}
+	if _, err := f.Inject(ctx); err != nil {
+		t.Fatalf("Inject() = %v", err)
+	}
+	// The backends notice their postmaster died and exit; only then can a
+	// new postmaster attach the shared memory.
+	eventually(t, 30*time.Second, "postmaster and its backends gone", func() (bool, string) {
+		err := syscall.Kill(-postmaster, 0)
+		return errors.Is(err, syscall.ESRCH), "kill(-pgid, 0) = " + errString(err)
+	})
+	var one int
+	if err := conn.QueryRow(ctx, "SELECT 1").Scan(&one); err == nil {
+		t.Fatal("query on a crashed server succeeded")
+	}
+	// Let pgtest reap its postmaster before Restart (its wait goroutine
+	// reads fields Restart rewrites): the group is already empty, so this
+	// kills nothing.
+	_ = pg.Kill()
+	if err := pg.Restart(ctx); err != nil {
+		t.Fatalf("Restart() after kill -9 = %v", err)
+	}
+	after := connectApp(t, pg.DSN, "faults-crash")
+	var v int
+	if err := after.QueryRow(ctx, "SELECT v FROM crash").Scan(&v); err != nil || v != 42 {
+		t.Fatalf("committed row after recovery = %d, %v, want 42", v, err)
+	}
+	log, _ := os.ReadFile(filepath.Join(pg.Dir, "server.log"))
+	if !strings.Contains(string(log), "not properly shut down; automatic recovery in progress") {
+		t.Errorf("server.log shows no crash recovery after kill -9:\n%s", log)
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "nil"
+	}
+	return err.Error()
+}
