@@ -108,7 +108,7 @@ func credential(userName, groupName string) (*syscall.Credential, error) {
 	if userName == "" && groupName == "" {
 		return nil, nil
 	}
-	if os.Geteuid() != 0 {
+	if os.Geteuid() != 0 && !proc.HasCapability(proc.CapSetUID) {
 		return nil, nil // cannot switch; run as ourselves (documented)
 	}
 	cred := &syscall.Credential{Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid())}

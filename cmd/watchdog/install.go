@@ -25,7 +25,7 @@ func installCmd(remove bool) command {
 		verb = "uninstall"
 	}
 	return func(args []string, stdout, stderr io.Writer) int {
-		usageLine := fmt.Sprintf("usage: watchdog %s systemd|launchd [-c FILE] [--user] [--binary PATH] [--prefix DIR] [--dry-run] [--rw PATH]... [--cap CAP]... [--watchdog-sec D] [--restart-sec D]", verb)
+		usageLine := fmt.Sprintf("usage: watchdog %s systemd|launchd [-c FILE] [--user] [--binary PATH] [--prefix DIR] [--dry-run] [--rw PATH]... [--cap CAP]... [--watchdog-sec D] [--restart-sec D] [--run-as USER]", verb)
 		if len(args) == 0 || (args[0] != "systemd" && args[0] != "launchd") {
 			fmt.Fprintln(stderr, usageLine)
 			return exitUsage
@@ -43,13 +43,14 @@ func installCmd(remove bool) command {
 		fs.Var(&caps, "cap", "extra capability in CapabilityBoundingSet= (systemd; repeatable)")
 		wd := fs.Duration("watchdog-sec", 0, "WatchdogSec= (systemd; default 10s)")
 		rs := fs.Duration("restart-sec", 0, "RestartSec= (systemd; default 1s)")
+		runAs := fs.String("run-as", "", "run the watchdog as this system user with ambient capabilities instead of root (systemd)")
 		if fs.Parse(args[1:]) != nil {
 			return exitUsage
 		}
 		o := install.Options{Binary: *binary, ConfigPath: *path, User: *user, Prefix: *prefix, DryRun: *dry, Out: stdout}
 		var u install.Unit
 		if kind == "systemd" {
-			u = &install.SystemdOptions{Options: o, ReadWritePaths: rw, Capabilities: caps, WatchdogSec: *wd, RestartSec: *rs}
+			u = &install.SystemdOptions{Options: o, ReadWritePaths: rw, Capabilities: caps, WatchdogSec: *wd, RestartSec: *rs, RunAs: *runAs}
 		} else {
 			u = &install.LaunchdOptions{Options: o}
 		}

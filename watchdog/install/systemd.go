@@ -43,6 +43,11 @@ type SystemdOptions struct {
 	// TimeoutStopSec bounds a graceful stop of everything. Default: the
 	// config's longest depends_on chain of stop.timeouts, plus margins.
 	TimeoutStopSec time.Duration
+	// RunAs runs the watchdog as this (system) user instead of root, with the
+	// capabilities it needs as ambient capabilities (User=, AmbientCapabilities=):
+	// it can still drop services to their user:, kill port holders and so on,
+	// but holds no other root power. Create the user first (useradd --system).
+	RunAs string
 }
 
 var _ Unit = (*SystemdOptions)(nil)

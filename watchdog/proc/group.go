@@ -185,3 +185,25 @@ func Cmdline(pid int) string {
 	}
 	return ""
 }
+
+// Capability numbers from linux/capability.h.
+const (
+	CapSetGID = 6
+	CapSetUID = 7
+)
+
+// HasCapability reports whether this process holds capability bit cap in its
+// effective set (a watchdog run as a system user with ambient capabilities).
+func HasCapability(cap uint) bool {
+	b, err := os.ReadFile(filepath.Join(ProcRoot, "self", "status"))
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return err == nil && mask&(1<<cap) != 0
+		}
+	}
+	return false
+}

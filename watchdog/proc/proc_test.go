@@ -72,3 +72,9 @@ func TestParseStatCommWithParens(t *testing.T) {
 func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)
 }
+
+func TestHasCapabilityMatchesRoot(t *testing.T) {
+	if got, want := HasCapability(CapSetUID), os.Geteuid() == 0; got != want {
+		t.Errorf("HasCapability(CAP_SETUID) = %v, want %v for euid %d", got, want, os.Geteuid())
+	}
+}
