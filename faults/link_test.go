@@ -130,12 +130,7 @@ func TestLinkCutRefusesThenRevertRestores(t *testing.T) {
 	if _, err := CutLink(env.client, "echo").Inject(context.Background()); err == nil || !strings.Contains(err.Error(), "already disabled") {
 		t.Fatalf("second cut = %v, want already disabled", err)
 	}
-	if err := revert(context.Background()); err != nil {
-		t.Fatalf("revert() = %v", err)
-	}
-	if _, err := roundTrip(env.proxy, 5*time.Second); err != nil {
-		t.Fatalf("round trip after revert: %v", err)
-	}
+	revertAndRoundTrip(t, env, revert)
 }
 
 func TestLinkLatencySlowsRoundTrips(t *testing.T) {
@@ -173,12 +168,7 @@ func TestLinkResetPeerResets(t *testing.T) {
 	if _, err := roundTrip(env.proxy, 5*time.Second); err == nil {
 		t.Fatal("round trip through reset_peer succeeded, want a reset")
 	}
-	if err := revert(context.Background()); err != nil {
-		t.Fatalf("revert() = %v", err)
-	}
-	if _, err := roundTrip(env.proxy, 5*time.Second); err != nil {
-		t.Fatalf("round trip after revert: %v", err)
-	}
+	revertAndRoundTrip(t, env, revert)
 }
 
 func TestLinkTimeoutHoldsData(t *testing.T) {
@@ -192,12 +182,7 @@ func TestLinkTimeoutHoldsData(t *testing.T) {
 	if !errors.As(err, &ne) || !ne.Timeout() {
 		t.Fatalf("round trip through timeout toxic = %v, want a read timeout", err)
 	}
-	if err := revert(context.Background()); err != nil {
-		t.Fatalf("revert() = %v", err)
-	}
-	if _, err := roundTrip(env.proxy, 5*time.Second); err != nil {
-		t.Fatalf("round trip after revert: %v", err)
-	}
+	revertAndRoundTrip(t, env, revert)
 }
 
 func TestLinkToxicsAddAndRemove(t *testing.T) {
@@ -272,6 +257,18 @@ func TestLinkErrors(t *testing.T) {
 				t.Fatal("Inject() = nil, want an error")
 			}
 		})
+	}
+	assertNoToxics(t, env)
+}
+
+// revertAndRoundTrip reverts a link fault and proves the link works again.
+func revertAndRoundTrip(t *testing.T, env *toxiEnv, revert Revert) {
+	t.Helper()
+	if err := revert(context.Background()); err != nil {
+		t.Fatalf("revert() = %v", err)
+	}
+	if _, err := roundTrip(env.proxy, 5*time.Second); err != nil {
+		t.Fatalf("round trip after revert: %v", err)
 	}
 	assertNoToxics(t, env)
 }
