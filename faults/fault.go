@@ -22,7 +22,8 @@ import (
 // Revert that removes it; on error it leaves nothing in place (or returns a
 // non-nil Revert for the part it did, which the Journal still runs).
 type Fault interface {
-	// Name is the fault's kind and parameters, e.g. "freeze api".
+	// Name is the fault's kind (and parameters), e.g. "process-freeze"
+	// or "link-latency-downstream"; the target is Targeter's.
 	Name() string
 	// Inject applies the fault. It returns once the fault is in effect.
 	Inject(ctx context.Context) (Revert, error)

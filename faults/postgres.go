@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/jackc/pgx/v5"
@@ -27,6 +28,7 @@ type PGTerminate struct {
 	// AllowNone makes "no backend matched" a success instead of an error.
 	AllowNone bool
 
+	mu         sync.Mutex
 	terminated int
 }
 
@@ -77,7 +79,11 @@ func (p *PGTerminate) where() (string, []any) {
 
 // Terminated is how many backends the last Inject terminated; read it
 // after Inject returns.
-func (p *PGTerminate) Terminated() int { return p.terminated }
+func (p *PGTerminate) Terminated() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.terminated
+}
 
 // Inject connects, terminates the matching backends and disconnects.
 func (p *PGTerminate) Inject(ctx context.Context) (Revert, error) {
@@ -96,7 +102,9 @@ func (p *PGTerminate) Inject(ctx context.Context) (Revert, error) {
 	if err := conn.QueryRow(ctx, q, args...).Scan(&n); err != nil {
 		return nil, fmt.Errorf("terminate backends of %s: %w", p.Target(), err)
 	}
+	p.mu.Lock()
 	p.terminated = n
+	p.mu.Unlock()
 	if n == 0 && !p.AllowNone {
 		return nil, fmt.Errorf("terminate backends of %s: none matched: is the application connected with that application_name?", p.Target())
 	}

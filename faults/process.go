@@ -141,7 +141,7 @@ func (p *Process) Inject(ctx context.Context) (Revert, error) {
 		return nil, fmt.Errorf("find pid of %s: %w", p.Service, err)
 	}
 	if pid <= 1 {
-		return nil, fmt.Errorf("find pid of %s: got pid %d: refusing to signal it (is the service running?)", p.Service, pid)
+		return nil, fmt.Errorf("find pid of %s: got pid %d: refusing to signal it (is the service running? a container's pid 1: use KillContainer)", p.Service, pid)
 	}
 	sig := p.signaler()
 	if err := sig.Signal(ctx, pid, p.Signal); err != nil {
