@@ -1,0 +1,147 @@
+// Package logs owns per-service log files. A service writes straight into its
+// file (opened O_APPEND and passed as stdout/stderr), not through a pipe to
+// the watchdog: output costs the watchdog nothing, and a service keeps
+// logging — and is not killed by SIGPIPE — while the watchdog itself restarts.
+// Rotation is therefore copy-then-truncate, checked by size on a timer.
+package logs
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Rotation bounds one log file. Zero fields mean: MaxSize 10 MiB, MaxFiles 5,
+// MaxAge unlimited.
+type Rotation struct {
+	MaxSize  int64
+	MaxFiles int
+	MaxAge   time.Duration
+}
+
+// Path returns the log file of service name in dir.
+func Path(dir, name string) string { return filepath.Join(dir, name+".log") }
+
+// Open opens (creating) the log file for appending. The caller passes it to
+// the child and closes its own copy after the child has started.
+func Open(path string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("log dir: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	return f, nil
+}
+
+// Rotate rotates path when it is larger than r.MaxSize: the content is copied
+// to path.1 (older files shift to .2, .3, …), then path is truncated in place
+// so writers holding it O_APPEND continue at its start. Files beyond MaxFiles
+// or older than MaxAge are removed. It reports whether it rotated.
+func Rotate(path string, r Rotation) (bool, error) {
+	if r.MaxSize <= 0 {
+		r.MaxSize = 10 << 20
+	}
+	if r.MaxFiles <= 0 {
+		r.MaxFiles = 5
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.Size() <= r.MaxSize {
+		return false, prune(path, r)
+	}
+	for i := r.MaxFiles - 1; i >= 1; i-- {
+		_ = os.Rename(fmt.Sprintf("%s.%d", path, i), fmt.Sprintf("%s.%d", path, i+1))
+	}
+	if err := copyFile(path, path+".1"); err != nil {
+		return false, err
+	}
+	if err := os.Truncate(path, 0); err != nil {
+		return false, fmt.Errorf("truncate %s: %w", path, err)
+	}
+	return true, prune(path, r)
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("rotate %s: %w", src, err)
+	}
+	return out.Close()
+}
+
+// prune removes rotated files past MaxFiles or older than MaxAge.
+func prune(path string, r Rotation) error {
+	matches, _ := filepath.Glob(path + ".*")
+	for _, m := range matches {
+		n, err := strconv.Atoi(strings.TrimPrefix(m, path+"."))
+		if err != nil {
+			continue
+		}
+		st, err := os.Stat(m)
+		if err != nil {
+			continue
+		}
+		if n > r.MaxFiles || (r.MaxAge > 0 && time.Since(st.ModTime()) > r.MaxAge) {
+			if err := os.Remove(m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Tail returns the last n lines of path (n <= 0: 100).
+func Tail(path string, n int) ([]string, error) {
+	if n <= 0 {
+		n = 100
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// Read at most the last 4 MiB: enough for any sane n.
+	const window = 4 << 20
+	if st, err := f.Stat(); err == nil && st.Size() > window {
+		if _, err := f.Seek(st.Size()-window, io.SeekStart); err != nil {
+			return nil, err
+		}
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	var ring []string
+	for sc.Scan() {
+		ring = append(ring, sc.Text())
+		if len(ring) > n {
+			ring = ring[1:]
+		}
+	}
+	return ring, sc.Err()
+}
+
+// Files lists path and its rotated siblings, newest first.
+func Files(path string) []string {
+	matches, _ := filepath.Glob(path + ".*")
+	sort.Slice(matches, func(i, j int) bool {
+		a, _ := strconv.Atoi(strings.TrimPrefix(matches[i], path+"."))
+		b, _ := strconv.Atoi(strings.TrimPrefix(matches[j], path+"."))
+		return a < b
+	})
+	return append([]string{path}, matches...)
+}
