@@ -1,7 +1,7 @@
 # Vigil — see README.md. Every target does its own set-up.
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X main.version=$(VERSION)
+LDFLAGS := -s -w -X main.version=$(VERSION)
 BINS    := watchdog pgapi bankapi reconapi solanasim
 
 .PHONY: all build test demo bench lint images chaos clean
@@ -10,7 +10,7 @@ all: build
 
 build: ## build every binary into bin/
 	@mkdir -p bin
-	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ $(addprefix ./cmd/,$(BINS))
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ $(addprefix ./cmd/,$(BINS))
 
 test: ## engine + images, go vet, then every test with -race
 	bash ci/test.sh

@@ -3,7 +3,9 @@ package watchdog
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -152,11 +154,12 @@ func (s *service) resolvePorts(ctx context.Context) bool {
 
 // foreignHolders lists holders of declared ports outside our own process group.
 func (s *service) foreignHolders() []PortHolder {
-	if len(s.cfg.Ports) == 0 {
+	ports := s.checkedPorts()
+	if len(ports) == 0 {
 		return nil
 	}
 	var out []PortHolder
-	for _, h := range proc.PortHolders(s.cfg.Ports) {
+	for _, h := range proc.PortHolders(ports) {
 		if h.PID == os.Getpid() {
 			continue // a socket we bound for the service (sockets:)
 		}
@@ -166,6 +169,24 @@ func (s *service) foreignHolders() []PortHolder {
 			}
 		}
 		out = append(out, PortHolder{Port: h.Port, PID: h.PID, Command: h.Command})
+	}
+	return out
+}
+
+// checkedPorts are the declared ports minus those of sockets the watchdog
+// binds itself (sockets:), which it holds on the service's behalf.
+func (s *service) checkedPorts() []int {
+	own := map[string]bool{}
+	for _, sc := range s.cfg.Sockets {
+		if _, port, err := net.SplitHostPort(sc.Listen); err == nil {
+			own[port] = true
+		}
+	}
+	out := make([]int, 0, len(s.cfg.Ports))
+	for _, p := range s.cfg.Ports {
+		if !own[strconv.Itoa(p)] {
+			out = append(out, p)
+		}
 	}
 	return out
 }
@@ -279,11 +300,6 @@ func (s *service) onExit(ctx context.Context, ex exitInfo) {
 		}
 	}
 	s.setState(StateExited, ex.String())
-	if uptime < 2*time.Second && len(s.cfg.Ports) > 0 {
-		if hs := s.foreignHolders(); len(hs) > 0 {
-			s.reportConflict(hs) // it most likely failed to bind
-		}
-	}
 	s.afterFailure(ctx, ex.String(), uptime)
 }
 
@@ -297,6 +313,13 @@ func (s *service) afterFailure(ctx context.Context, why string, uptime time.Dura
 		s.tryStart(ctx)
 		s.evaluate(ctx)
 		return
+	}
+	// Only a delayed restart needs the diagnosis now; an immediate one
+	// checks the ports in tryStart anyway.
+	if uptime < 2*time.Second && len(s.cfg.Ports) > 0 {
+		if hs := s.foreignHolders(); len(hs) > 0 {
+			s.reportConflict(hs) // it most likely failed to bind
+		}
 	}
 	d, _ := s.backoff.Next()
 	s.attempt++
