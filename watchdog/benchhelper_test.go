@@ -41,13 +41,15 @@ func main() {
 }
 `
 
-// goBuild runs `go build -o out args...` in dir, bounded by five minutes.
+// goBuild runs `go build -o out args...` in dir like `make build` does
+// (static, trimmed, stripped), bounded by five minutes.
 func goBuild(b *testing.B, dir, out string, args ...string) {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", append([]string{"build", "-o", out}, args...)...)
+	cmd := exec.CommandContext(ctx, "go", append([]string{"build", "-trimpath", "-ldflags=-s -w", "-o", out}, args...)...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("go build -o %s %v: %v\n%s", out, args, err, msg)
 	}
