@@ -58,5 +58,5 @@ func (t *targetFlags) open(ctx context.Context, log *slog.Logger) (*chaos.Target
 		return nil, nil, err
 	}
 	log.Info("stack up", "took", time.Since(began).Round(time.Millisecond))
-	return tg, func() { tg.Watchdog.Close(); down() }, nil
+	return tg, func() { tg.Watchdog.Close(); tg.Close(); down() }, nil
 }

@@ -111,19 +111,19 @@ func (o observed) healthsDuring(svc string, from, to time.Time) []string {
 // holder reports whether the watchdog named a holder of port for svc.
 func (o observed) holder(svc string, port int) (bool, string) {
 	for _, ev := range o.events {
-		if ev.Service == svc && ev.Kind == watchdog.EventPortConflict && ev.Holder != nil && ev.Holder.Port == port {
+		if ev.Service == svc && ev.Kind == watchdog.EventPortConflict && ev.Holder != nil && ev.Holder.Port == port && ev.Holder.PID > 0 {
 			return true, fmt.Sprintf("event: port %d held by pid %d (%s)", port, ev.Holder.PID, ev.Holder.Command)
 		}
 	}
 	for _, s := range o.samples {
 		ss, _ := s.service(svc)
 		for _, h := range ss.Holders {
-			if h.Port == port {
+			if h.Port == port && h.PID > 0 {
 				return true, fmt.Sprintf("status: port %d held by pid %d (%s)", port, h.PID, h.Command)
 			}
 		}
 	}
-	return false, fmt.Sprintf("no holder of port %d reported", port)
+	return false, fmt.Sprintf("no holder of port %d reported with its pid", port)
 }
 
 // count counts events of kind for svc ("" any service).

@@ -27,7 +27,7 @@ import (
 type nsOccupy struct {
 	service string
 	port    int
-	kill    faults.Fault                              // kills the service first
+	kill    faults.Fault                               // kills the service first
 	initPID func(context.Context, string) (int, error) // the container's PID 1 on the host
 }
 
@@ -66,11 +66,14 @@ func (o *nsOccupy) Inject(ctx context.Context) (faults.Revert, error) {
 		return nil, err
 	}
 	defer file.Close()
-	cmd := exec.Command("nsenter", "-t", strconv.Itoa(init), "-p", "-n", "--", "sleep", "infinity")
+	// Without capabilities, so the watchdog in the container (which has
+	// Docker's reduced set) may read the holder's fds and name it.
+	cmd := exec.Command("nsenter", "-t", strconv.Itoa(init), "-p", "-n", "--",
+		"setpriv", "--bounding-set=-all", "--inh-caps=-all", "sleep", "infinity")
 	cmd.ExtraFiles = []*os.File{file}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("port holder: nsenter: %w (util-linux provides it)", err)
+		return nil, fmt.Errorf("port holder: nsenter: %w (util-linux provides nsenter and setpriv)", err)
 	}
 	pgid := cmd.Process.Pid
 	return func(context.Context) error {

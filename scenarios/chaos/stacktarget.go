@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/moby/moby/api/types/container"
@@ -18,37 +19,69 @@ import (
 // the application container). It gives the stack container Docker's
 // restart policy "always": the watchdog is its PID 1, so killing the
 // watchdog stops the container, and in production an init system
-// (systemd's Restart=always) is what brings a watchdog back.
+// (systemd's Restart=always) is what brings a watchdog back. Docker maps
+// the restarted container's ports to new host ports, so the Target's URLs
+// are stable local forwarders (see forwarder). Close the Target when done.
 func StackTarget(ctx context.Context, s *stack.Stack) (*Target, error) {
 	if s.Container(stack.App) == nil {
 		return nil, errors.New("the stack runs no application container: set Options.StackImage (vigil/stack:latest, built by `make images`)")
 	}
 	st := &stackFaults{s: s}
-	id := st.id(stack.App)
 	policy := &container.RestartPolicy{Name: container.RestartPolicyAlways}
-	if _, err := s.Docker.ContainerUpdate(ctx, id, client.ContainerUpdateOptions{RestartPolicy: policy}); err != nil {
+	if _, err := s.Docker.ContainerUpdate(ctx, st.id(stack.App), client.ContainerUpdateOptions{RestartPolicy: policy}); err != nil {
 		return nil, fmt.Errorf("set restart policy of the stack container: %w", err)
 	}
-	t := &Target{
-		Name:        TargetStack,
-		Watchdog:    api.NewTCPClient(strings.TrimPrefix(s.Endpoints.WatchdogAPI, "http://"), ""),
-		PostgresDSN: s.Endpoints.PostgresDSN,
-		Faults:      st,
+	endpoints := map[string]func(stack.Endpoints) string{
+		"watchdog": func(e stack.Endpoints) string { return e.WatchdogAPI },
+		"pgapi":    func(e stack.Endpoints) string { return e.PgAPI },
+		"bankapi":  func(e stack.Endpoints) string { return e.BankAPI },
+		"reconapi": func(e stack.Endpoints) string { return e.ReconAPI },
 	}
+	fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	t := &Target{Name: TargetStack, PostgresDSN: s.Endpoints.PostgresDSN, Faults: st, URLs: map[string]string{}, Reset: st.reset}
+	var wg sync.WaitGroup
+	t.Close = func() { cancel(); wg.Wait() }
+	for _, name := range sortedKeys(endpoints) {
+		get := endpoints[name]
+		fw, err := newForwarder(func(ctx context.Context, refresh bool) (string, error) {
+			return st.endpoint(ctx, refresh, get)
+		})
+		if err != nil {
+			t.Close()
+			return nil, fmt.Errorf("forwarder for %s: %w", name, err)
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); fw.Run(fctx) }()
+		t.URLs[name] = "http://" + fw.Addr()
+	}
+	t.Watchdog = api.NewTCPClient(strings.TrimPrefix(t.URLs["watchdog"], "http://"), "")
+	delete(t.URLs, "watchdog")
 	st.t = t
-	t.URLs = stackURLs(s)
-	t.Reset = st.reset
 	return t, nil
 }
 
-func stackURLs(s *stack.Stack) map[string]string {
-	return map[string]string{"pgapi": s.Endpoints.PgAPI, "bankapi": s.Endpoints.BankAPI, "reconapi": s.Endpoints.ReconAPI}
+// endpoint returns one of the stack's current host addresses (host:port),
+// re-reading the mapped ports first when refresh is set.
+func (f *stackFaults) endpoint(ctx context.Context, refresh bool, get func(stack.Endpoints) string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if refresh {
+		if err := f.s.Refresh(ctx); err != nil {
+			return "", err
+		}
+	}
+	addr := strings.TrimPrefix(get(f.s.Endpoints), "http://")
+	if addr == "" {
+		return "", errors.New("the container publishes no such port (is it running?)")
+	}
+	return addr, nil
 }
 
 // stackFaults makes faults against the container stack.
 type stackFaults struct {
-	s *stack.Stack
-	t *Target
+	s  *stack.Stack
+	t  *Target
+	mu sync.Mutex // serialises Refresh and reads of s.Endpoints
 }
 
 var _ FaultMaker = (*stackFaults)(nil)
@@ -180,11 +213,6 @@ func (f *stackFaults) reset(ctx context.Context) error {
 		if !p.Enabled {
 			errs = append(errs, p.Enable())
 		}
-	}
-	if err := f.s.Refresh(ctx); err != nil {
-		errs = append(errs, err)
-	} else {
-		f.t.URLs = stackURLs(f.s)
 	}
 	return errors.Join(errs...)
 }

@@ -37,6 +37,9 @@ type Target struct {
 	// Reset restores a clean target between scenarios (toxics removed,
 	// proxies enabled); nil when there is nothing to reset.
 	Reset func(ctx context.Context) error
+	// Close stops whatever the target runs (forwarders) and waits for it;
+	// nil when there is nothing to stop. It does not close Watchdog.
+	Close func()
 }
 
 // Services returns the target's services, sorted.
@@ -55,7 +58,7 @@ func DefaultProbes() []Probe {
 	return []Probe{
 		{Service: "pgapi", Path: "/v1/payments?limit=1"},
 		{Service: "bankapi", Path: "/v1/statements?limit=1"},
-		{Service: "reconapi", Path: "/recon/health"},
+		{Service: "reconapi", Path: "/recon/jobs/1", Expect: []int{200, 404}},
 	}
 }
 
