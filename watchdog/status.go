@@ -7,6 +7,7 @@ import "time"
 type Status struct {
 	Status    Health          `json:"status"`
 	Version   string          `json:"version,omitempty"`
+	PID       int             `json:"pid"` // the watchdog's own pid
 	StartedAt time.Time       `json:"started_at"`
 	Uptime    Duration        `json:"uptime"`
 	Services  []ServiceStatus `json:"services"`

@@ -333,7 +333,7 @@ func (s *Supervisor) Status() Status {
 		}
 	}
 	s.mu.RUnlock()
-	st := Status{Version: s.opts.Version, StartedAt: started, Uptime: Duration(time.Since(started).Round(time.Second))}
+	st := Status{Version: s.opts.Version, PID: os.Getpid(), StartedAt: started, Uptime: Duration(time.Since(started).Round(time.Second))}
 	for _, svc := range svcs {
 		st.Services = append(st.Services, svc.status())
 	}

@@ -33,6 +33,8 @@ Usage:
   watchdog restart  [-c FILE] SERVICE                    restart a service
   watchdog logs     [-c FILE] [-f] [-n N] SERVICE        print (and follow) a service's log
   watchdog reload   [-c FILE]                            re-read the config (like SIGHUP)
+  watchdog init     [-c FILE]                             container PID 1: run the supervisor, reap
+                                                         orphans, restart it if it dies (it adopts)
   watchdog install   systemd|launchd [-c FILE] [--user] [--dry-run] [--prefix DIR]   write the service unit
   watchdog uninstall systemd|launchd [--user] [--prefix DIR]                       remove it
   watchdog version                                       print the version
@@ -66,6 +68,7 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		"restart":   controlCmd("restart"),
 		"logs":      logsCmd,
 		"reload":    reloadCmd,
+		"init":      initCmd,
 		"install":   installCmd(false),
 		"uninstall": installCmd(true),
 		"version": func([]string, io.Writer, io.Writer) int {

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/vigilhq/vigil/watchdog/pid1"
+)
+
+// initCmd runs as a container's PID 1: it starts `watchdog run` as its child,
+// reaps orphans, forwards signals, and restarts the supervisor if it dies —
+// the new one adopts the services still running (docs/operations.md).
+func initCmd(args []string, _, stderr io.Writer) int {
+	fs := flag.NewFlagSet("init", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("c", defaultConfig(), "config file")
+	format := fs.String("log-format", "text", "watchdog log format: text or json")
+	if fs.Parse(args) != nil {
+		return exitUsage
+	}
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(stderr, "init:", err)
+		return exitError
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil)).With("component", "init")
+	code, err := pid1.Run(context.Background(), pid1.Options{
+		Argv:   []string{self, "run", "-c", *path, "--log-format", *format},
+		Logger: logger,
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+	}
+	return code
+}
