@@ -29,5 +29,10 @@ images: ## container images for the chaos suite, built locally (docs/stack.md)
 	bash ci/docker.sh
 	bash ci/images.sh
 
+chaos: ## every chaos scenario against the container stack, reports in reports/<release>/
+	bash ci/docker.sh
+	bash ci/images.sh
+	bash ci/chaos.sh
+
 clean:
 	rm -rf bin .demo
