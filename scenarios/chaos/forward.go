@@ -2,7 +2,6 @@ package chaos
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"sync"
@@ -16,18 +15,19 @@ import (
 // connection. It adds one loopback hop and nothing else: a refused or
 // failed dial closes the client's connection, as the service would.
 type forwarder struct {
-	ln      net.Listener
-	resolve func(ctx context.Context, refresh bool) (string, error)
-	wg      sync.WaitGroup
+	ln     net.Listener
+	dialer func(ctx context.Context, network string) (net.Conn, error)
+	wg     sync.WaitGroup
 }
 
-// newForwarder listens on 127.0.0.1 at a free port.
-func newForwarder(resolve func(ctx context.Context, refresh bool) (string, error)) (*forwarder, error) {
+// newForwarder listens on 127.0.0.1 at a free port and relays to whatever
+// dial connects to.
+func newForwarder(dial func(ctx context.Context, network string) (net.Conn, error)) (*forwarder, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	return &forwarder{ln: ln, resolve: resolve}, nil
+	return &forwarder{ln: ln, dialer: dial}, nil
 }
 
 // Addr is the stable host address.
@@ -80,19 +80,7 @@ func (f *forwarder) relay(ctx context.Context, c net.Conn) {
 // dial connects to the current address, re-reading it once after a
 // failure (the container may have restarted on a new port).
 func (f *forwarder) dial(ctx context.Context) (net.Conn, error) {
-	var errs []error
-	for _, refresh := range []bool{false, true} {
-		addr, err := f.resolve(ctx, refresh)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		d := net.Dialer{Timeout: 2 * time.Second}
-		c, err := d.DialContext(ctx, "tcp", addr)
-		if err == nil {
-			return c, nil
-		}
-		errs = append(errs, err)
-	}
-	return nil, errors.Join(errs...)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return f.dialer(ctx, "tcp")
 }

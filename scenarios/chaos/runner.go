@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
@@ -232,7 +231,8 @@ type recording struct {
 
 // startRecording starts the prober, the observer and the workload.
 func (r *Runner) startRecording(ctx context.Context, s *Scenario, targets []slo.Target) (*recording, error) {
-	prober, err := slo.NewProber(slo.ProberConfig{Targets: targets, Interval: r.probeInterval()})
+	probeClient := r.Target.httpClient(false)
+	prober, err := slo.NewProber(slo.ProberConfig{Targets: targets, Interval: r.probeInterval(), Client: probeClient})
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
@@ -255,7 +255,7 @@ func (r *Runner) startRecording(ctx context.Context, s *Scenario, targets []slo.
 	}
 	rec.ledger = slo.NewLedger()
 	rec.prefix = fmt.Sprintf("%s-%s", s.Name, r.RunID)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	client := r.Target.httpClient(true)
 	w := slo.Workload{
 		Rate: s.Load.PaymentsPerSecond, Duration: s.Load.Duration,
 		MaxInFlight: s.Load.MaxInFlight, OpTimeout: s.Load.OpTimeout,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"syscall"
@@ -37,27 +38,60 @@ func StackTarget(ctx context.Context, s *stack.Stack) (*Target, error) {
 		"bankapi":  func(e stack.Endpoints) string { return e.BankAPI },
 		"reconapi": func(e stack.Endpoints) string { return e.ReconAPI },
 	}
-	fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	t := &Target{Name: TargetStack, PostgresDSN: s.Endpoints.PostgresDSN, Faults: st, URLs: map[string]string{}, Reset: st.reset}
-	var wg sync.WaitGroup
-	t.Close = func() { cancel(); wg.Wait() }
-	for _, name := range sortedKeys(endpoints) {
-		get := endpoints[name]
-		fw, err := newForwarder(func(ctx context.Context, refresh bool) (string, error) {
-			return st.endpoint(ctx, refresh, get)
-		})
-		if err != nil {
-			t.Close()
-			return nil, fmt.Errorf("forwarder for %s: %w", name, err)
+	for name := range endpoints {
+		if name != "watchdog" {
+			t.URLs[name] = "http://" + name + stackHost
 		}
-		wg.Add(1)
-		go func() { defer wg.Done(); fw.Run(fctx) }()
-		t.URLs[name] = "http://" + fw.Addr()
 	}
-	t.Watchdog = api.NewTCPClient(strings.TrimPrefix(t.URLs["watchdog"], "http://"), "")
-	delete(t.URLs, "watchdog")
+	// The runner's own clients dial the current address directly, so a
+	// stopped service refuses the connection as it would without Docker.
+	t.Dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		get, ok := endpoints[strings.TrimSuffix(addr, stackHost+":80")]
+		if !ok {
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		}
+		return st.dial(ctx, network, get)
+	}
+	// The watchdog's API client cannot dial that way: it gets a forwarder.
+	fw, err := newForwarder(func(ctx context.Context, network string) (net.Conn, error) {
+		return st.dial(ctx, network, endpoints["watchdog"])
+	})
+	if err != nil {
+		return nil, fmt.Errorf("forwarder for the watchdog API: %w", err)
+	}
+	fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() { defer close(done); fw.Run(fctx) }()
+	t.Close = func() { cancel(); <-done }
+	t.Watchdog = api.NewTCPClient(fw.Addr(), "")
 	st.t = t
 	return t, nil
+}
+
+// stackHost suffixes the virtual host names of the stack's services in
+// Target.URLs (pgapi.stack.vigil); Target.Dial maps them to host ports.
+const stackHost = ".stack.vigil"
+
+// dial connects to a stack endpoint, re-reading the mapped ports once when
+// the first attempt fails (the container may have restarted).
+func (f *stackFaults) dial(ctx context.Context, network string, get func(stack.Endpoints) string) (net.Conn, error) {
+	var errs []error
+	for _, refresh := range []bool{false, true} {
+		addr, err := f.endpoint(ctx, refresh, get)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		var d net.Dialer
+		c, err := d.DialContext(ctx, network, addr)
+		if err == nil {
+			return c, nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, &net.OpError{Op: "dial", Net: network, Err: errors.Join(errs...)}
 }
 
 // endpoint returns one of the stack's current host addresses (host:port),

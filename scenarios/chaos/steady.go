@@ -24,7 +24,8 @@ const steadyPoll = 250 * time.Millisecond
 func steadyState(ctx context.Context, t *Target, healthy []string, targets []slo.Target, within time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, within)
 	defer cancel()
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 2 * time.Second}
+	client := t.httpClient(false)
+	client.Timeout = 2 * time.Second
 	defer client.CloseIdleConnections()
 	tick := time.NewTicker(steadyPoll)
 	defer tick.Stop()

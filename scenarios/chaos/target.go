@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"net/url"
 	"sort"
 
@@ -37,6 +39,9 @@ type Target struct {
 	// Reset restores a clean target between scenarios (toxics removed,
 	// proxies enabled); nil when there is nothing to reset.
 	Reset func(ctx context.Context) error
+	// Dial, when set, connects the runner's HTTP clients (probes, writes,
+	// steady state) to the URLs' hosts; nil dials them directly.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Close stops whatever the target runs (forwarders) and waits for it;
 	// nil when there is nothing to stop. It does not close Watchdog.
 	Close func()
@@ -73,4 +78,15 @@ func (t *Target) probeURL(p Probe) (string, error) {
 		return "", fmt.Errorf("probe %s%s: %w", p.Service, p.Path, err)
 	}
 	return u.String(), nil
+}
+
+// httpClient returns a client for the target's URLs. Probes and steady-state
+// checks open a fresh connection each time (keepAlive false), as a new user
+// would; the workload reuses connections like a real client.
+func (t *Target) httpClient(keepAlive bool) *http.Client {
+	tr := &http.Transport{DisableKeepAlives: !keepAlive, MaxIdleConnsPerHost: 16}
+	if t.Dial != nil {
+		tr.DialContext = t.Dial
+	}
+	return &http.Client{Transport: tr}
 }
