@@ -2,11 +2,11 @@ package faults
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -100,7 +100,12 @@ func TestKillPostmasterThenRestartRecovers(t *testing.T) {
 	if _, err := conn.Exec(ctx, "CREATE TABLE crash (v int); INSERT INTO crash VALUES (42)"); err != nil {
 		t.Fatal(err)
 	}
-	postmaster := pg.PID()
+	// Postgres children call setsid(): they are not in the postmaster's
+	// process group, so note them now to wait for them after the crash.
+	children := childPIDs(t, pg.PID())
+	if len(children) == 0 {
+		t.Fatal("postmaster has no children to outlive it")
+	}
 	f := KillPostmaster(PostmasterPID(pg.Dir))
 	if f.Name() != "postmaster-kill" {
 		t.Errorf("Name() = %q, want postmaster-kill", f.Name())
@@ -108,22 +113,26 @@ func TestKillPostmasterThenRestartRecovers(t *testing.T) {
 	if _, err := f.Inject(ctx); err != nil {
 		t.Fatalf("Inject() = %v", err)
 	}
-	// The backends notice their postmaster died and exit; only then can a
-	// new postmaster attach the shared memory.
-	eventually(t, 30*time.Second, "postmaster and its backends gone", func() (bool, string) {
-		err := syscall.Kill(-postmaster, 0)
-		return errors.Is(err, syscall.ESRCH), "kill(-pgid, 0) = " + errString(err)
+	// The children notice their postmaster died and exit; only then can a
+	// new postmaster create its shared memory.
+	eventually(t, 30*time.Second, "postmaster's children gone", func() (bool, string) {
+		for _, pid := range children {
+			if st, err := procState(pid); err == nil && st != "Z" {
+				return false, "pid " + strconv.Itoa(pid) + " state " + st
+			}
+		}
+		return true, ""
 	})
 	var one int
 	if err := conn.QueryRow(ctx, "SELECT 1").Scan(&one); err == nil {
 		t.Fatal("query on a crashed server succeeded")
 	}
 	// Let pgtest reap its postmaster before Restart (its wait goroutine
-	// reads fields Restart rewrites): the group is already empty, so this
-	// kills nothing.
+	// reads fields Restart rewrites).
 	_ = pg.Kill()
 	if err := pg.Restart(ctx); err != nil {
-		t.Fatalf("Restart() after kill -9 = %v", err)
+		log, _ := os.ReadFile(filepath.Join(pg.Dir, "server.log"))
+		t.Fatalf("Restart() after kill -9 = %v\nserver.log:\n%s", err, log)
 	}
 	after := connectApp(t, pg.DSN, "faults-crash")
 	var v int
@@ -134,6 +143,24 @@ func TestKillPostmasterThenRestartRecovers(t *testing.T) {
 	if !strings.Contains(string(log), "not properly shut down; automatic recovery in progress") {
 		t.Errorf("server.log shows no crash recovery after kill -9:\n%s", log)
 	}
+}
+
+// childPIDs lists pid's children from /proc.
+func childPIDs(t *testing.T, pid int) []int {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(b)) {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			t.Fatalf("bad children list %q", b)
+		}
+		pids = append(pids, n)
+	}
+	return pids
 }
 
 func errString(err error) string {
