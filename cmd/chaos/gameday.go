@@ -50,7 +50,7 @@ func gamedayCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	defer closeTarget()
 	journal := chaos.NewJournal(nil, stdout)
-	runner := &chaos.Runner{Target: target, Journal: journal, Log: log, RunID: time.Now().UTC().Format("20060102t150405"),
+	runner := &chaos.Runner{Target: target, Journal: journal, RunID: time.Now().UTC().Format("20060102t150405"),
 		Live: func(l chaos.LiveStatus) { fmt.Fprintf(stderr, "\r\033[K%s", l) }}
 	var wg sync.WaitGroup
 	if !*yes {

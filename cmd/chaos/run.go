@@ -53,7 +53,7 @@ func runCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	defer closeTarget()
 	journal := chaos.NewJournal(nil, stderr)
-	runner := &chaos.Runner{Target: target, Journal: journal, Log: log, RunID: time.Now().UTC().Format("20060102t150405")}
+	runner := &chaos.Runner{Target: target, Journal: journal, RunID: time.Now().UTC().Format("20060102t150405")}
 	res := chaos.RunSuite(ctx, runner, scenarios, report.Meta{Release: release, GitDescribe: release})
 	return finish(res, journal, dir, stdout, stderr)
 }

@@ -16,8 +16,7 @@ import (
 // Run runs; one Runner runs one scenario at a time.
 type Runner struct {
 	Target  *Target
-	Journal *Journal     // required: the run's notes
-	Log     *slog.Logger // default: discard
+	Journal *Journal // required: the run's notes
 	// Confirm, when set, is asked before each fault is injected (game day);
 	// a false answer skips that fault, an error aborts the scenario.
 	Confirm func(ctx context.Context, s *Scenario, f FaultSpec) (bool, error)
@@ -50,7 +49,6 @@ type Result struct {
 // be faulted); SLO verdicts and Deviations are in the Result.
 func (r *Runner) Run(ctx context.Context, s *Scenario) (res Result, err error) {
 	res.Scenario = s
-	log := r.log().With("scenario", s.Name)
 	j := r.Journal
 	j.Notef(NoteRun, s.Name, "start (seed %d, target %s): %s", s.Seed, r.Target.Name, s.Description)
 	made, err := r.makeFaults(s)
@@ -72,7 +70,9 @@ func (r *Runner) Run(ctx context.Context, s *Scenario) (res Result, err error) {
 	}
 	j.Check(NoteSteady, s.Name, true, "before: %d services healthy, %d probes good", len(healthy), len(targets))
 
-	fj := faults.NewJournal(log, faults.WithRevertTimeout(r.revertTimeout()))
+	// Our Journal notes every inject, revert and failure; the faults
+	// journal's own log would repeat them.
+	fj := faults.NewJournal(slog.New(slog.DiscardHandler), faults.WithRevertTimeout(r.revertTimeout()))
 	defer func() {
 		// Reverts always run: on success, failure, panic or interrupt.
 		if rerr := fj.RevertAll(ctx); rerr != nil {
@@ -116,13 +116,6 @@ func (r *Runner) Run(ctx context.Context, s *Scenario) (res Result, err error) {
 	res.Deviations = append(res.Deviations, r.expectations(s, obs, res.Input.Faults)...)
 	j.Notef(NoteRun, s.Name, "end: %d deviations", len(res.Deviations))
 	return res, nil
-}
-
-func (r *Runner) log() *slog.Logger {
-	if r.Log == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return r.Log
 }
 
 func (r *Runner) revertTimeout() time.Duration {
