@@ -15,6 +15,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -101,8 +102,9 @@ func (s *Server) start(ctx context.Context) error {
 		logf.Close()
 		return fmt.Errorf("pgtest: start postgres: %w", err)
 	}
-	s.done = make(chan error, 1)
-	go func() { s.done <- s.cmd.Wait(); logf.Close() }()
+	cmd, done := s.cmd, make(chan error, 1)
+	s.done = done
+	go func() { done <- cmd.Wait(); logf.Close() }()
 	deadline := time.NewTimer(30 * time.Second)
 	defer deadline.Stop()
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -116,7 +118,8 @@ func (s *Server) start(ctx context.Context) error {
 			}
 		}
 		select {
-		case err := <-s.done:
+		case err := <-done:
+			s.done = nil // consumed: Stop and Kill have nothing to wait for
 			log, _ := os.ReadFile(filepath.Join(s.Dir, "server.log"))
 			return fmt.Errorf("pgtest: postgres exited: %v: %s", err, log)
 		case <-deadline.C:
@@ -153,6 +156,12 @@ func (s *Server) signal(sig syscall.Signal) error {
 	if s.cmd == nil || s.done == nil {
 		return nil
 	}
+	// Backends call setsid(), so they leave the postmaster's process group:
+	// find them by parent before the postmaster goes.
+	var children []int
+	if sig == syscall.SIGKILL {
+		children = childrenOf(s.cmd.Process.Pid)
+	}
 	_ = s.cmd.Process.Signal(sig)
 	select {
 	case <-s.done:
@@ -160,12 +169,35 @@ func (s *Server) signal(sig syscall.Signal) error {
 		_ = s.cmd.Process.Kill()
 		<-s.done
 	}
-	if sig == syscall.SIGKILL {
-		// Backends outlive a killed postmaster; they would hold shared memory.
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+	for _, pid := range children {
+		// They outlive a killed postmaster and would hold its shared memory.
+		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 	s.done = nil
 	return nil
+}
+
+// childrenOf lists the pids whose parent is ppid.
+func childrenOf(ppid int) []int {
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		st := string(b)
+		if i := strings.LastIndexByte(st, ')'); i > 0 {
+			if f := strings.Fields(st[i+1:]); len(f) > 1 && f[1] == strconv.Itoa(ppid) {
+				out = append(out, pid)
+			}
+		}
+	}
+	return out
 }
 
 func (s *Server) command(ctx context.Context, name string, args ...string) *exec.Cmd {
