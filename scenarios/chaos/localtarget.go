@@ -65,6 +65,14 @@ func (f localFaults) MakeFault(spec FaultSpec) (faults.Fault, error) {
 			_, err := kill.Inject(ctx)
 			return err
 		}), nil
+	case "port flood":
+		port, err := portParam(spec)
+		if err != nil {
+			return nil, err
+		}
+		return floodFault(spec, func(context.Context) (string, error) { return fmt.Sprintf("127.0.0.1:%d", port), nil })
+	case "postgres terminate":
+		return terminateFault(f.t.PostgresDSN)
 	case "watchdog kill":
 		return &faults.Process{Service: "watchdog", Signal: syscall.SIGKILL, Finder: faults.PIDFunc(f.watchdogPID)}, nil
 	}

@@ -32,12 +32,8 @@ func StackTarget(ctx context.Context, s *stack.Stack) (*Target, error) {
 	if _, err := s.Docker.ContainerUpdate(ctx, st.id(stack.App), client.ContainerUpdateOptions{RestartPolicy: policy}); err != nil {
 		return nil, fmt.Errorf("set restart policy of the stack container: %w", err)
 	}
-	endpoints := map[string]func(stack.Endpoints) string{
-		"watchdog": func(e stack.Endpoints) string { return e.WatchdogAPI },
-		"pgapi":    func(e stack.Endpoints) string { return e.PgAPI },
-		"bankapi":  func(e stack.Endpoints) string { return e.BankAPI },
-		"reconapi": func(e stack.Endpoints) string { return e.ReconAPI },
-	}
+	endpoints := serviceEndpoints()
+	endpoints["watchdog"] = func(e stack.Endpoints) string { return e.WatchdogAPI }
 	t := &Target{Name: TargetStack, PostgresDSN: s.Endpoints.PostgresDSN, Faults: st, URLs: map[string]string{}, Reset: st.reset}
 	for name := range endpoints {
 		if name != "watchdog" {
@@ -92,6 +88,15 @@ func (f *stackFaults) dial(ctx context.Context, network string, get func(stack.E
 		errs = append(errs, err)
 	}
 	return nil, &net.OpError{Op: "dial", Net: network, Err: errors.Join(errs...)}
+}
+
+// serviceEndpoints picks each service's host address out of Endpoints.
+func serviceEndpoints() map[string]func(stack.Endpoints) string {
+	return map[string]func(stack.Endpoints) string{
+		"pgapi":    func(e stack.Endpoints) string { return e.PgAPI },
+		"bankapi":  func(e stack.Endpoints) string { return e.BankAPI },
+		"reconapi": func(e stack.Endpoints) string { return e.ReconAPI },
+	}
 }
 
 // endpoint returns one of the stack's current host addresses (host:port),
@@ -157,8 +162,31 @@ func (f *stackFaults) MakeFault(spec FaultSpec) (faults.Fault, error) {
 			return nil, err
 		}
 		return faults.LinkLatency(f.s.Toxi, spec.Target, lat, jit), nil
+	case "link reset_peer", "link slow_close":
+		d, _, err := durations(spec.Params, map[string]string{"reset_peer": "timeout", "slow_close": "delay"}[spec.Action])
+		if err != nil {
+			return nil, err
+		}
+		if spec.Action == "reset_peer" {
+			return faults.LinkResetPeer(f.s.Toxi, spec.Target, d), nil
+		}
+		return faults.LinkSlowClose(f.s.Toxi, spec.Target, d), nil
+	case "link bandwidth":
+		rate, err := intParam(spec, "rate", 10)
+		if err != nil {
+			return nil, err
+		}
+		return faults.LinkBandwidth(f.s.Toxi, spec.Target, int64(rate)), nil
 	case "port occupy":
 		return f.occupy(spec)
+	case "port flood":
+		get, ok := serviceEndpoints()[spec.Target]
+		if !ok {
+			return nil, fmt.Errorf("port flood target %q is not pgapi, bankapi or reconapi", spec.Target)
+		}
+		return floodFault(spec, func(ctx context.Context) (string, error) { return f.endpoint(ctx, false, get) })
+	case "postgres terminate":
+		return terminateFault(f.s.Endpoints.PostgresDSN)
 	case "watchdog kill":
 		return &faults.Process{Service: "watchdog", Signal: syscall.SIGKILL, Finder: faults.PIDFunc(f.initPID), Signaler: faults.HostSignaler{}}, nil
 	}
