@@ -9,7 +9,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/vigilhq/vigil/slo"
@@ -26,8 +28,16 @@ type PaymentWriter struct {
 }
 
 // Write implements slo.WriteFunc.
+//
+// net/http retries a request carrying an Idempotency-Key on a new
+// connection when a reused one fails, so a final "connection refused" may
+// follow an attempt that reached the server and committed (found by the
+// crash-loop scenario as a phantom write). A refusal is therefore definite
+// only when no attempt ever wrote its headers.
 func (w PaymentWriter) Write(ctx context.Context, key string) (string, error, bool) {
 	body, _ := json.Marshal(map[string]any{"amount": 100, "currency": "USD", "merchant": "chaos"})
+	var sent atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { sent.Store(true) }})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL+"/v1/payments", bytes.NewReader(body))
 	if err != nil {
 		return "", err, true
@@ -36,7 +46,7 @@ func (w PaymentWriter) Write(ctx context.Context, key string) (string, error, bo
 	req.Header.Set("Idempotency-Key", key)
 	resp, err := w.Client.Do(req)
 	if err != nil {
-		return "", err, refused(err)
+		return "", err, refused(err) && !sent.Load()
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
