@@ -24,8 +24,10 @@ type method struct {
 	s     *Scenario
 	fj    *faults.Journal
 	made  []faults.Fault
-	rec   *recording
 	start time.Time
+
+	state []faultState // per fault, set by run
+	devs  []string
 }
 
 // schedule lists every inject and revert in time order (reverts first on
@@ -53,79 +55,109 @@ func (m *method) schedule() []step {
 	return steps
 }
 
-// run carries out the schedule and returns one window per fault. A
-// repeated fault's window starts at its last successful injection: recovery
-// is measured once the crash loop stops. An error aborts the method (the
-// caller's deferred RevertAll still reverts).
+// faultState is what the method knows about one fault.
+type faultState struct {
+	window   slo.Window
+	revert   faults.Revert
+	injected int  // successful injections
+	skipped  bool // the operator said no
+}
+
+// run carries out the schedule and returns one window per injected fault
+// and the deviations (skipped faults). A repeated fault's window starts at
+// its last successful injection: recovery is measured once the crash loop
+// stops. An error aborts the method (the caller's deferred RevertAll still
+// reverts).
 func (m *method) run(ctx context.Context) ([]slo.Window, []string, error) {
-	windows := make([]slo.Window, len(m.s.Faults))
-	reverts := make([]faults.Revert, len(m.s.Faults))
-	injected := make([]int, len(m.s.Faults))
-	skipped := make([]bool, len(m.s.Faults))
-	var devs []string
+	m.state = make([]faultState, len(m.s.Faults))
 	for _, st := range m.schedule() {
 		spec := m.s.Faults[st.fault]
 		if err := m.waitUntil(ctx, st.at); err != nil {
-			return nil, devs, fmt.Errorf("scenario %s interrupted before %s: %w", m.s.Name, spec.Name, err)
+			return nil, m.devs, fmt.Errorf("scenario %s interrupted before %s: %w", m.s.Name, spec.Name, err)
 		}
-		if skipped[st.fault] {
-			continue
+		fs := &m.state[st.fault]
+		var err error
+		switch {
+		case fs.skipped:
+		case st.revert:
+			err = m.revertOne(ctx, spec, fs)
+		default:
+			err = m.injectOne(ctx, spec, st.fault, fs)
 		}
-		if st.revert {
-			if reverts[st.fault] == nil {
-				continue
-			}
-			if err := reverts[st.fault](ctx); err != nil {
-				return nil, devs, fmt.Errorf("scenario %s: %w", m.s.Name, err)
-			}
-			windows[st.fault].Reverted = time.Now()
-			m.r.Journal.Add(Note{Kind: NoteRevert, Scenario: m.s.Name, Fault: spec.Name, Msg: "reverted"})
-			continue
-		}
-		if injected[st.fault] == 0 && m.r.Confirm != nil {
-			asked := time.Now()
-			ok, err := m.r.Confirm(ctx, m.s, spec)
-			// The operator's thinking time does not eat into the schedule.
-			m.start = m.start.Add(time.Since(asked))
-			if err != nil {
-				return nil, devs, err
-			}
-			if !ok {
-				skipped[st.fault] = true
-				m.r.Journal.Add(Note{Kind: NoteConfirm, Scenario: m.s.Name, Fault: spec.Name, Msg: "skipped by the operator"})
-				devs = append(devs, fmt.Sprintf("fault %s skipped by the operator", spec.Name))
-				continue
-			}
-			m.r.Journal.Add(Note{Kind: NoteConfirm, Scenario: m.s.Name, Fault: spec.Name, Msg: "confirmed by the operator"})
-		}
-		rv, err := m.fj.Inject(ctx, m.made[st.fault])
 		if err != nil {
-			if spec.Every > 0 && injected[st.fault] > 0 {
-				// In a crash loop the process may be down (in backoff)
-				// when the next kill comes: that is the loop working.
-				m.r.Journal.Add(Note{Kind: NoteInject, Scenario: m.s.Name, Fault: spec.Name, Msg: "repeat not injected: " + err.Error()})
-				continue
-			}
-			m.r.Journal.Add(Note{Kind: NoteError, Scenario: m.s.Name, Fault: spec.Name, Msg: err.Error()})
-			return nil, devs, fmt.Errorf("scenario %s fault %s: %w", m.s.Name, spec.Name, err)
+			return nil, m.devs, err
 		}
-		now := time.Now()
-		injected[st.fault]++
-		reverts[st.fault] = rv
-		windows[st.fault] = slo.Window{Name: spec.Name, Injected: now}
-		if spec.Every > 0 {
-			windows[st.fault].Reverted = now
-		}
-		m.r.Journal.Add(Note{Kind: NoteInject, Scenario: m.s.Name, Fault: spec.Name, Service: spec.Target,
-			Msg: fmt.Sprintf("%s %s %s (#%d) at +%v", spec.Kind, spec.Action, spec.Target, injected[st.fault], now.Sub(m.start).Round(time.Millisecond))})
 	}
 	var out []slo.Window
-	for i, w := range windows {
-		if injected[i] > 0 {
-			out = append(out, w)
+	for _, fs := range m.state {
+		if fs.injected > 0 {
+			out = append(out, fs.window)
 		}
 	}
-	return out, devs, nil
+	return out, m.devs, nil
+}
+
+// revertOne reverts a timed fault when its duration is up.
+func (m *method) revertOne(ctx context.Context, spec FaultSpec, fs *faultState) error {
+	if fs.revert == nil {
+		return nil
+	}
+	if err := fs.revert(ctx); err != nil {
+		return fmt.Errorf("scenario %s: %w", m.s.Name, err)
+	}
+	fs.window.Reverted = time.Now()
+	m.r.Journal.Add(Note{Kind: NoteRevert, Scenario: m.s.Name, Fault: spec.Name, Msg: "reverted"})
+	return nil
+}
+
+// injectOne injects fault i (asking the operator first on a game day).
+func (m *method) injectOne(ctx context.Context, spec FaultSpec, i int, fs *faultState) error {
+	if fs.injected == 0 && m.r.Confirm != nil {
+		ok, err := m.confirm(ctx, spec)
+		if err != nil || !ok {
+			fs.skipped = !ok
+			return err
+		}
+	}
+	rv, err := m.fj.Inject(ctx, m.made[i])
+	if err != nil {
+		if spec.Every > 0 && fs.injected > 0 {
+			// In a crash loop the process may be down (in backoff)
+			// when the next kill comes: that is the loop working.
+			m.r.Journal.Add(Note{Kind: NoteInject, Scenario: m.s.Name, Fault: spec.Name, Msg: "repeat not injected: " + err.Error()})
+			return nil
+		}
+		m.r.Journal.Add(Note{Kind: NoteError, Scenario: m.s.Name, Fault: spec.Name, Msg: err.Error()})
+		return fmt.Errorf("scenario %s fault %s: %w", m.s.Name, spec.Name, err)
+	}
+	now := time.Now()
+	fs.injected++
+	fs.revert = rv
+	fs.window = slo.Window{Name: spec.Name, Injected: now}
+	if spec.Every > 0 {
+		fs.window.Reverted = now
+	}
+	m.r.Journal.Add(Note{Kind: NoteInject, Scenario: m.s.Name, Fault: spec.Name, Service: spec.Target,
+		Msg: fmt.Sprintf("%s %s %s (#%d) at +%v", spec.Kind, spec.Action, spec.Target, fs.injected, now.Sub(m.start).Round(time.Millisecond))})
+	return nil
+}
+
+// confirm asks the operator; a no is journalled and is a deviation.
+func (m *method) confirm(ctx context.Context, spec FaultSpec) (bool, error) {
+	asked := time.Now()
+	ok, err := m.r.Confirm(ctx, m.s, spec)
+	// The operator's thinking time does not eat into the schedule.
+	m.start = m.start.Add(time.Since(asked))
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		m.r.Journal.Add(Note{Kind: NoteConfirm, Scenario: m.s.Name, Fault: spec.Name, Msg: "skipped by the operator"})
+		m.devs = append(m.devs, fmt.Sprintf("fault %s skipped by the operator", spec.Name))
+		return false, nil
+	}
+	m.r.Journal.Add(Note{Kind: NoteConfirm, Scenario: m.s.Name, Fault: spec.Name, Msg: "confirmed by the operator"})
+	return true, nil
 }
 
 // waitUntil blocks until start+at or ctx ends.

@@ -82,20 +82,32 @@ func (r *Runner) Run(ctx context.Context, s *Scenario) (res Result, err error) {
 		res.Records = fj.Records()
 	}()
 
+	err = r.execute(ctx, s, fj, made, targets, healthy, &res)
+	return res, err
+}
+
+// execute records load and probes, runs the method and judges what
+// happened: the part of Run that happens while the target is being
+// measured.
+func (r *Runner) execute(ctx context.Context, s *Scenario, fj *faults.Journal, made []faults.Fault, targets []slo.Target, healthy []string, res *Result) error {
+	j := r.Journal
 	rec, err := r.startRecording(ctx, s, targets)
 	if err != nil {
-		return res, err
+		return err
 	}
 	defer rec.stop()
 	res.Input.Start = rec.start
-	method := &method{r: r, s: s, fj: fj, made: made, rec: rec, start: rec.start}
+	method := &method{r: r, s: s, fj: fj, made: made, start: rec.start}
 	windows, devs, merr := method.run(ctx)
 	res.Deviations = append(res.Deviations, devs...)
 	if merr != nil {
-		return res, merr
+		// Revert now, before waiting for in-flight writes; Run's
+		// deferred RevertAll then finds nothing left (or retries).
+		_ = fj.RevertAll(ctx)
+		return merr
 	}
-	if werr := rec.waitLoad(ctx); werr != nil {
-		return res, werr
+	if err := rec.waitLoad(ctx); err != nil {
+		return err
 	}
 	if err := steadyState(ctx, r.Target, healthy, targets, s.SteadyState.Within); err != nil {
 		j.Check(NoteSteady, s.Name, false, "after: %v", err)
@@ -106,8 +118,8 @@ func (r *Runner) Run(ctx context.Context, s *Scenario) (res Result, err error) {
 	rec.tail(ctx, s.RecoveryStreak)
 	rec.stop()
 	res.Input = r.input(s, rec, windows)
-	if err := r.readBack(ctx, s, rec, &res); err != nil {
-		return res, err
+	if err := r.readBack(ctx, s, rec, res); err != nil {
+		return err
 	}
 	obs := observed{samples: rec.obs.Samples(), events: rec.obs.Events(), healthy: healthy}
 	for i := range res.Input.Faults {
@@ -115,7 +127,7 @@ func (r *Runner) Run(ctx context.Context, s *Scenario) (res Result, err error) {
 	}
 	res.Deviations = append(res.Deviations, r.expectations(s, obs, res.Input.Faults)...)
 	j.Notef(NoteRun, s.Name, "end: %d deviations", len(res.Deviations))
-	return res, nil
+	return nil
 }
 
 func (r *Runner) revertTimeout() time.Duration {
