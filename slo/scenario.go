@@ -90,8 +90,8 @@ func Analyze(in ScenarioInput, obj Objectives) ScenarioResult {
 	faults := append([]Window(nil), in.Faults...)
 	sort.SliceStable(faults, func(i, j int) bool { return faults[i].Injected.Before(faults[j].Injected) })
 	for i, w := range faults {
-		opt := RecoveryOptions{K: in.K}
-		if i+1 < len(faults) {
+		opt := RecoveryOptions{K: in.K, Until: attributionEnd(w, obj.RecoveryMax)}
+		if i+1 < len(faults) && faults[i+1].Injected.Before(opt.Until) {
 			opt.Until = faults[i+1].Injected
 		}
 		r.Faults = append(r.Faults, measureFault(in.Timelines, w, opt))
@@ -126,4 +126,19 @@ func (r ScenarioResult) faultNames() string {
 		s += f.Name
 	}
 	return s
+}
+
+// attributionEnd bounds which failures are charged to fault w: one that
+// starts later than the recovery objective after the fault was reverted (or
+// injected, for an instant fault) is not its consequence within the
+// objective. It still counts against availability.
+func attributionEnd(w Window, recoveryMax time.Duration) time.Time {
+	if recoveryMax <= 0 {
+		return time.Time{}
+	}
+	end := w.Injected
+	if w.Reverted.After(end) {
+		end = w.Reverted
+	}
+	return end.Add(recoveryMax)
 }

@@ -188,7 +188,7 @@ func (f *stackFaults) MakeFault(spec FaultSpec) (faults.Fault, error) {
 	case "postgres terminate":
 		return terminateFault(f.s.Endpoints.PostgresDSN)
 	case "watchdog kill":
-		return &faults.Process{Service: "watchdog", Signal: syscall.SIGKILL, Finder: faults.PIDFunc(f.initPID), Signaler: faults.HostSignaler{}}, nil
+		return &faults.Process{Service: "watchdog", Signal: syscall.SIGKILL, Finder: faults.PIDFunc(f.supervisorPID), Signaler: faults.HostSignaler{}}, nil
 	}
 	return nil, fmt.Errorf("%w: %s %s on the container stack", ErrUnsupported, spec.Kind, spec.Action)
 }
@@ -204,6 +204,23 @@ func (f *stackFaults) initPID(ctx context.Context, _ string) (int, error) {
 		return 0, errors.New("the stack container is not running")
 	}
 	return res.Container.State.Pid, nil
+}
+
+// supervisorPID returns the host pid of the `watchdog run` process, the
+// child of the container's `watchdog init` (PID 1), as its status reports it.
+func (f *stackFaults) supervisorPID(ctx context.Context, _ string) (int, error) {
+	st, err := f.t.Watchdog.Status(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("watchdog status: %w", err)
+	}
+	if st.PID <= 1 {
+		return 0, fmt.Errorf("the watchdog reports pid %d: the image does not run it under `watchdog init`", st.PID)
+	}
+	init, err := f.initPID(ctx, "")
+	if err != nil {
+		return 0, err
+	}
+	return hostPID(init, st.PID)
 }
 
 // finder resolves a service's pid from the watchdog's status (a pid inside
