@@ -43,16 +43,30 @@ func (f clientFlags) client() (*api.Client, error) {
 	return api.NewSocketClient(cfg.API.Socket), nil
 }
 
-func statusCmd(args []string, stdout, stderr io.Writer) int {
-	f := newClientFlags("status", stderr)
-	asJSON := f.fs.Bool("json", false, "print JSON")
+// connect parses args and connects to the watchdog. On failure it has
+// reported the problem and returns the exit code to use.
+func (f clientFlags) connect(args []string, stderr io.Writer, nargs int, usage string) (*api.Client, int) {
 	if f.fs.Parse(args) != nil {
-		return exitUsage
+		return nil, exitUsage
+	}
+	if nargs >= 0 && f.fs.NArg() != nargs {
+		fmt.Fprintln(stderr, usage)
+		return nil, exitUsage
 	}
 	c, err := f.client()
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return exitError
+		return nil, exitError
+	}
+	return c, exitOK
+}
+
+func statusCmd(args []string, stdout, stderr io.Writer) int {
+	f := newClientFlags("status", stderr)
+	asJSON := f.fs.Bool("json", false, "print JSON")
+	c, code := f.connect(args, stderr, -1, "")
+	if c == nil {
+		return code
 	}
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -105,17 +119,9 @@ func printStatus(w io.Writer, st watchdog.Status) {
 func controlCmd(op string) command {
 	return func(args []string, stdout, stderr io.Writer) int {
 		f := newClientFlags(op, stderr)
-		if f.fs.Parse(args) != nil {
-			return exitUsage
-		}
-		if f.fs.NArg() != 1 {
-			fmt.Fprintf(stderr, "usage: watchdog %s [-c FILE] SERVICE\n", op)
-			return exitUsage
-		}
-		c, err := f.client()
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return exitError
+		c, code := f.connect(args, stderr, 1, fmt.Sprintf("usage: watchdog %s [-c FILE] SERVICE", op))
+		if c == nil {
+			return code
 		}
 		defer c.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -132,13 +138,9 @@ func controlCmd(op string) command {
 
 func reloadCmd(args []string, stdout, stderr io.Writer) int {
 	f := newClientFlags("reload", stderr)
-	if f.fs.Parse(args) != nil {
-		return exitUsage
-	}
-	c, err := f.client()
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitError
+	c, code := f.connect(args, stderr, 0, "usage: watchdog reload [-c FILE]")
+	if c == nil {
+		return code
 	}
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -155,17 +157,9 @@ func logsCmd(args []string, stdout, stderr io.Writer) int {
 	f := newClientFlags("logs", stderr)
 	follow := f.fs.Bool("f", false, "follow new lines")
 	n := f.fs.Int("n", 100, "lines to show")
-	if f.fs.Parse(args) != nil {
-		return exitUsage
-	}
-	if f.fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "usage: watchdog logs [-c FILE] [-f] [-n N] SERVICE")
-		return exitUsage
-	}
-	c, err := f.client()
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitError
+	c, code := f.connect(args, stderr, 1, "usage: watchdog logs [-c FILE] [-f] [-n N] SERVICE")
+	if c == nil {
+		return code
 	}
 	defer c.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
