@@ -230,12 +230,16 @@ func TestValidateExitCodes(t *testing.T) {
 	}
 }
 
-// installable writes a config outside /tmp (a unit with PrivateTmp=yes
-// refuses paths there) and removes it after the test.
+// installable writes a config under $HOME, outside /tmp (a unit with
+// PrivateTmp=yes refuses paths there, and the checkout itself may be under
+// /tmp), and removes it after the test.
 func installable(t *testing.T) string {
 	t.Helper()
-	wd, _ := os.Getwd()
-	dir, err := os.MkdirTemp(wd, "install-test-")
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Skipf("no home directory for an installable config: %v", err)
+	}
+	dir, err := os.MkdirTemp(home, ".vigil-install-test-")
 	if err != nil {
 		t.Fatal(err)
 	}
