@@ -95,7 +95,7 @@ func (s *service) terminateStale(sp savedProcess) {
 // adopt is called by the loop before anything else when a previous watchdog
 // left this service running.
 func (s *service) adopt(ctx context.Context, sp savedProcess) bool {
-	if sp.ConfigHash != configHash(s.cfg) {
+	if sp.ConfigHash != s.cfgHash {
 		s.terminateStale(sp)
 		return false
 	}

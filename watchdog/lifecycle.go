@@ -67,7 +67,7 @@ func (s *service) running(ctx context.Context, p *process, adopted bool) {
 	s.mu.Lock()
 	s.snap.PID, s.snap.PGID, s.snap.StartedAt, s.snap.Adopted = p.pid, p.pgid, &started, adopted
 	s.snap.Holders = nil
-	s.saved = savedProcess{PID: p.pid, PGID: p.pgid, StartTicks: p.ticks, StartedAt: p.started, ConfigHash: configHash(s.cfg)}
+	s.saved = savedProcess{PID: p.pid, PGID: p.pgid, StartTicks: p.ticks, StartedAt: p.started, ConfigHash: s.cfgHash}
 	if s.sockets != nil {
 		s.saved.Sockets = len(s.sockets.files)
 	}
@@ -333,9 +333,10 @@ func (s *service) recordExit(ex exitInfo, uptime time.Duration) {
 	s.mu.Lock()
 	s.snap.LastExit = &Exit{Time: ex.at, Code: ex.code, Signal: ex.signal, Uptime: Duration(uptime.Round(time.Millisecond))}
 	s.snap.PID, s.snap.PGID, s.snap.StartedAt, s.snap.RSS, s.snap.Adopted = 0, 0, nil, 0, false
+	// Not persisted here: the next start (or shutdown) writes the state, and
+	// a dead pid left in the file meanwhile never matches its start time.
 	s.saved = savedProcess{}
 	s.mu.Unlock()
-	s.sup.persist()
 }
 
 // stopProcess stops the whole process group: the stop signal (plus SIGCONT,

@@ -38,6 +38,7 @@ type request struct {
 type service struct {
 	name    string
 	cfg     *config.Service
+	cfgHash string // configHash(cfg), persisted for adoption
 	sup     *Supervisor
 	log     *slog.Logger
 	logPath string
@@ -72,6 +73,7 @@ func newService(sup *Supervisor, cfg *config.Service, seed uint64) *service {
 	s := &service{
 		name:    cfg.Name,
 		cfg:     cfg,
+		cfgHash: configHash(cfg),
 		sup:     sup,
 		log:     sup.log.With("service", cfg.Name),
 		logPath: sup.logPath(cfg.Name),

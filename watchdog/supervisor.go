@@ -251,10 +251,9 @@ func (s *Supervisor) Reload(cfg *config.Config) error {
 	s.mu.Lock()
 	s.cfg = cfg
 	for _, name := range cfg.StartOrder() {
+		// Unchanged services keep their (equal) configuration: their loops own it.
 		if _, running := s.services[name]; !running {
 			s.launch(cfg.Services[name], true, nil)
-		} else {
-			s.services[name].cfg = cfg.Services[name] // equal: only Line may differ
 		}
 	}
 	s.mu.Unlock()
