@@ -40,9 +40,47 @@ func helper(h string) int {
 		fmt.Println("ready")
 		time.Sleep(5 * time.Minute) // killed by the test long before
 		return 0
+	case "hold": // keeps the inherited fd 3
+		time.Sleep(5 * time.Minute)
+		return 0
+	case "supervise":
+		return supervise(arg)
 	}
 	fmt.Fprintf(os.Stderr, "unknown helper %q\n", h)
 	return 2
+}
+
+// supervise keeps a child holding a socket listening on addr: when the
+// child exits it binds addr again at once (retrying every 100µs while the
+// port is taken), faster than a fault's bind retry, and hands the socket to
+// a new child, as the watchdog's restart does within milliseconds. It runs
+// for at most five minutes; its children die with it.
+func supervise(addr string) int {
+	fmt.Println("ready")
+	deadline := time.Now().Add(5 * time.Minute)
+	for time.Now().Before(deadline) {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			time.Sleep(100 * time.Microsecond)
+			continue
+		}
+		f, err := ln.(*net.TCPListener).File()
+		ln.Close()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), helperEnv+"=hold")
+		cmd.ExtraFiles = []*os.File{f}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		err = cmd.Start()
+		f.Close()
+		if err == nil {
+			_ = cmd.Wait()
+		}
+	}
+	return 0
 }
 
 // startHelper starts the helper child and waits (bounded) for "ready". The
@@ -145,16 +183,6 @@ func procState(pid int) (string, error) {
 		return "", err
 	}
 	return statState(string(b))
-}
-
-// statState parses the state field of a /proc/<pid>/stat line: the comm
-// field may hold spaces and parentheses, so parse after the last ')'.
-func statState(stat string) (string, error) {
-	i := strings.LastIndexByte(stat, ')')
-	if i < 0 || i+3 > len(stat) {
-		return "", fmt.Errorf("bad stat line %q", stat)
-	}
-	return stat[i+2 : i+3], nil
 }
 
 // eventually polls cond every 10ms until it holds or d passes.

@@ -17,19 +17,35 @@ import (
 const DefaultBindTimeout = 5 * time.Second
 
 // PortOccupy takes a service's TCP port so that its next start finds it in
-// use. The listening socket is handed to a child process ("sleep
+// use. The listening socket is handed to a holder process ("sleep
 // infinity") and closed in this one, so the watchdog sees a holder pid and
 // command other than its own and other than the test's. Revert kills the
-// holder, which frees the port.
+// holder's process group, which frees the port.
+//
+// With Evict and Supervisor set, the fault never races the restart: the
+// supervisor is paused (Pause) while the service is killed and its
+// port taken, and resumes to find the port held.
 type PortOccupy struct {
 	// Addr is the service's listen address, e.g. "127.0.0.1:5103".
 	Addr string
 	// Service names the target in the journal (optional).
 	Service string
-	// Before runs first, e.g. to kill the service so its restart finds
-	// the port taken. Binding is then retried until the port is free or
+	// Evict, if set, finds the service's process (its pid in this host's
+	// namespace), which Inject SIGKILLs so that the restart finds the
+	// port taken. Binding is retried until the port is free or
 	// BindTimeout passes.
-	Before func(ctx context.Context) error
+	Evict ProcessFinder
+	// Supervisor, if set, finds the process that restarts the evicted
+	// service (the watchdog). Inject pauses it from before the
+	// kill until the holder owns the port.
+	Supervisor ProcessFinder
+	// Listen binds addr, retrying while it is in use for at most timeout;
+	// nil means ListenRetry in this process's network namespace.
+	Listen func(ctx context.Context, addr string, timeout time.Duration) (net.Listener, error)
+	// Holder starts the process that keeps the port, with the listening
+	// socket as fd 3, in a process group of its own; nil means a "sleep
+	// infinity" child of this process.
+	Holder func(ctx context.Context, f *os.File) (*exec.Cmd, error)
 	// BindTimeout defaults to DefaultBindTimeout.
 	BindTimeout time.Duration
 
@@ -37,10 +53,10 @@ type PortOccupy struct {
 	pid int
 }
 
-// OccupyPort returns a fault that holds addr, running before (may be nil)
-// first.
-func OccupyPort(service, addr string, before func(ctx context.Context) error) *PortOccupy {
-	return &PortOccupy{Addr: addr, Service: service, Before: before}
+// OccupyPort returns a fault that holds addr; a non-nil evict finds the
+// service's process, killed first.
+func OccupyPort(service, addr string, evict ProcessFinder) *PortOccupy {
+	return &PortOccupy{Addr: addr, Service: service, Evict: evict}
 }
 
 var (
@@ -67,24 +83,67 @@ func (o *PortOccupy) HolderPID() int {
 	return o.pid
 }
 
-// Inject runs Before, binds Addr and hands the socket to the holder.
-func (o *PortOccupy) Inject(ctx context.Context) (Revert, error) {
-	if o.Before != nil {
-		if err := o.Before(ctx); err != nil {
-			return nil, fmt.Errorf("occupy %s: before: %w", o.Addr, err)
+// Inject evicts the service (holding its supervisor), binds Addr and hands
+// the socket to the holder.
+func (o *PortOccupy) Inject(ctx context.Context) (_ Revert, err error) {
+	if o.Evict != nil {
+		// Find the pid first: the supervisor, once held, answers nothing.
+		pid, err := o.Evict.PID(ctx, o.Service)
+		if err != nil {
+			return nil, fmt.Errorf("occupy %s: find pid of %s: %w", o.Addr, o.Service, err)
+		}
+		if o.Supervisor != nil {
+			resume, err := o.pauseSupervisor(ctx)
+			if err != nil {
+				return nil, err
+			}
+			defer func() { err = errors.Join(err, resume()) }()
+		}
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			return nil, fmt.Errorf("occupy %s: kill %s (pid %d): %w", o.Addr, o.Service, pid, err)
 		}
 	}
-	ln, err := o.bind(ctx)
+	return o.take(ctx)
+}
+
+// pauseSupervisor finds and pauses the supervisor.
+func (o *PortOccupy) pauseSupervisor(ctx context.Context) (func() error, error) {
+	spid, err := o.Supervisor.PID(ctx, "watchdog")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("occupy %s: find the supervisor: %w", o.Addr, err)
 	}
-	f, err := ln.File() // a dup: the holder inherits it
+	resume, err := Pause(ctx, spid)
+	if err != nil {
+		return nil, fmt.Errorf("occupy %s: %w", o.Addr, err)
+	}
+	return resume, nil
+}
+
+// take binds Addr and starts the holder.
+func (o *PortOccupy) take(ctx context.Context) (Revert, error) {
+	timeout := o.BindTimeout
+	if timeout <= 0 {
+		timeout = DefaultBindTimeout
+	}
+	listen := o.Listen
+	if listen == nil {
+		listen = ListenRetry
+	}
+	ln, err := listen(ctx, o.Addr, timeout)
+	if err != nil {
+		return nil, fmt.Errorf("occupy %s: %w", o.Addr, err)
+	}
+	f, err := ln.(*net.TCPListener).File() // a dup: the holder inherits it
 	ln.Close()
 	if err != nil {
 		return nil, fmt.Errorf("occupy %s: %w", o.Addr, err)
 	}
 	defer f.Close()
-	cmd, err := startHolder(f)
+	holder := o.Holder
+	if holder == nil {
+		holder = startHolder
+	}
+	cmd, err := holder(ctx, f)
 	if err != nil {
 		return nil, fmt.Errorf("occupy %s: %w", o.Addr, err)
 	}
@@ -92,7 +151,7 @@ func (o *PortOccupy) Inject(ctx context.Context) (Revert, error) {
 	o.pid = cmd.Process.Pid
 	o.mu.Unlock()
 	return once(func(context.Context) error {
-		_ = cmd.Process.Kill()
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		err := cmd.Wait()
 		o.mu.Lock()
 		o.pid = 0
@@ -105,27 +164,25 @@ func (o *PortOccupy) Inject(ctx context.Context) (Revert, error) {
 	}), nil
 }
 
-// bind listens on Addr, retrying while it is in use, up to BindTimeout.
-func (o *PortOccupy) bind(ctx context.Context) (*net.TCPListener, error) {
-	timeout := o.BindTimeout
-	if timeout <= 0 {
-		timeout = DefaultBindTimeout
-	}
+// ListenRetry listens on TCP addr, retrying while it is in use (a killed
+// service's socket is released when the kernel has closed its files) for
+// at most timeout. It binds in the calling thread's network namespace.
+func ListenRetry(ctx context.Context, addr string, timeout time.Duration) (net.Listener, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		ln, err := net.Listen("tcp", o.Addr)
+		ln, err := net.Listen("tcp", addr)
 		if err == nil {
-			return ln.(*net.TCPListener), nil
+			return ln, nil
 		}
 		if !errors.Is(err, syscall.EADDRINUSE) {
-			return nil, fmt.Errorf("occupy %s: %w", o.Addr, err)
+			return nil, err
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("occupy %s: still in use after %s (%w): is the service still running, or does the watchdog hold the socket for it?", o.Addr, timeout, err)
+			return nil, fmt.Errorf("still in use after %s (%w): is the service still running, or does the watchdog hold the socket for it?", timeout, err)
 		case <-tick.C:
 		}
 	}
@@ -134,7 +191,7 @@ func (o *PortOccupy) bind(ctx context.Context) (*net.TCPListener, error) {
 // startHolder starts "sleep infinity" holding f as fd 3. It runs in its own
 // process group and dies with the thread that started it (Pdeathsig), so a
 // crashed test leaves no holder behind.
-func startHolder(f *os.File) (*exec.Cmd, error) {
+func startHolder(_ context.Context, f *os.File) (*exec.Cmd, error) {
 	sleep, err := exec.LookPath("sleep")
 	if err != nil {
 		return nil, fmt.Errorf("port holder: %w: install coreutils", err)

@@ -66,17 +66,12 @@ func TestOccupyPortHeldByChildThenReleased(t *testing.T) {
 }
 
 // TestOccupyPortAfterKillingService is the restart-finds-port-taken case: a
-// real child listens, Before kills it, and the bind retries until the port
+// real child listens, Inject kills it, and the bind retries until the port
 // is released.
 func TestOccupyPortAfterKillingService(t *testing.T) {
 	addr := freeAddr(t)
 	svc := startHelper(t, "listen "+addr)
-	killed := false
-	f := OccupyPort("api", addr, func(ctx context.Context) error {
-		killed = true
-		_, err := KillProcess("api", PIDFunc(func(context.Context, string) (int, error) { return svc.Process.Pid, nil })).Inject(ctx)
-		return err
-	})
+	f := OccupyPort("api", addr, PIDFunc(func(context.Context, string) (int, error) { return svc.Process.Pid, nil }))
 	revert, err := f.Inject(context.Background())
 	if err != nil {
 		t.Fatalf("Inject() = %v", err)
@@ -86,9 +81,60 @@ func TestOccupyPortAfterKillingService(t *testing.T) {
 			t.Errorf("revert() = %v", err)
 		}
 	}()
-	if !killed || !holdsListener(t, f.HolderPID(), addr) {
-		t.Fatalf("before ran: %v; holder %d listening on %s: false", killed, f.HolderPID(), addr)
+	if !holdsListener(t, f.HolderPID(), addr) {
+		t.Fatalf("holder %d is not listening on %s", f.HolderPID(), addr)
 	}
+}
+
+// TestFillPortNeverRacesTheRestart pins the fill-port race of `make chaos`:
+// the watchdog restarted pgapi within ~7 ms of the kill and took the port
+// back before the fault could bind it ("bind: address already in use"). The
+// supervisor here restarts its listener at once, faster than the bind
+// retry; with the supervisor paused across kill and bind, every injection
+// must win, and the listener must come back once the port is released.
+func TestFillPortNeverRacesTheRestart(t *testing.T) {
+	addr := freeAddr(t)
+	sup := startHelper(t, "supervise "+addr)
+	listener := PIDFunc(func(context.Context, string) (int, error) { return listenerChild(t, sup.Process.Pid, addr) })
+	listening := func() (bool, string) {
+		pid, err := listenerChild(t, sup.Process.Pid, addr)
+		return err == nil, fmt.Sprint(pid, err)
+	}
+	eventually(t, 10*time.Second, "the supervisor's listener on "+addr, listening)
+	for i := range 10 {
+		f := OccupyPort("api", addr, listener)
+		f.Supervisor = PIDFunc(func(context.Context, string) (int, error) { return sup.Process.Pid, nil })
+		f.BindTimeout = time.Second
+		revert, err := f.Inject(context.Background())
+		if err != nil {
+			t.Fatalf("injection %d: Inject() = %v, want the port taken before the restart", i, err)
+		}
+		if !holdsListener(t, f.HolderPID(), addr) {
+			t.Errorf("injection %d: holder %d is not listening on %s", i, f.HolderPID(), addr)
+		}
+		if st, _ := procState(sup.Process.Pid); st == "T" {
+			t.Errorf("injection %d: the supervisor is still stopped after Inject", i)
+		}
+		if err := revert(context.Background()); err != nil {
+			t.Fatalf("injection %d: revert() = %v", i, err)
+		}
+		eventually(t, 10*time.Second, "the supervisor's listener back on "+addr, listening)
+	}
+}
+
+// listenerChild returns the child of sup that listens on addr.
+func listenerChild(t *testing.T, sup int, addr string) (int, error) {
+	t.Helper()
+	lists, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", sup))
+	for _, l := range lists {
+		b, _ := os.ReadFile(l)
+		for _, f := range strings.Fields(string(b)) {
+			if pid, _ := strconv.Atoi(f); pid > 0 && holdsListener(t, pid, addr) {
+				return pid, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("no child of %d listens on %s", sup, addr)
 }
 
 func TestOccupyPortErrors(t *testing.T) {
@@ -97,14 +143,14 @@ func TestOccupyPortErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer busy.Close()
-	beforeErr := errors.New("cannot stop service")
+	beforeErr := errors.New("cannot find service")
 	for _, tc := range []struct {
 		name string
 		f    *PortOccupy
 		want string
 	}{
 		{"held by someone else", &PortOccupy{Addr: busy.Addr().String(), BindTimeout: 50 * time.Millisecond}, "still in use"},
-		{"before fails", OccupyPort("api", freeAddr(t), func(context.Context) error { return beforeErr }), "cannot stop service"},
+		{"evict fails", OccupyPort("api", freeAddr(t), PIDFunc(func(context.Context, string) (int, error) { return 0, beforeErr })), "cannot find service"},
 		{"bad address", OccupyPort("api", "127.0.0.1:notaport", nil), "occupy"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,6 +170,9 @@ func TestOccupyPortErrors(t *testing.T) {
 func holdsListener(t *testing.T, pid int, addr string) bool {
 	t.Helper()
 	inode := listenInode(t, addr)
+	if inode == "" {
+		return false
+	}
 	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
 	if err != nil {
 		return false
@@ -137,7 +186,8 @@ func holdsListener(t *testing.T, pid int, addr string) bool {
 	return false
 }
 
-// listenInode finds the inode of the IPv4 socket listening on addr.
+// listenInode finds the inode of the IPv4 socket listening on addr, "" if
+// none listens.
 func listenInode(t *testing.T, addr string) string {
 	t.Helper()
 	_, port, _ := net.SplitHostPort(addr)
@@ -153,6 +203,5 @@ func listenInode(t *testing.T, addr string) string {
 			return f[9]
 		}
 	}
-	t.Fatalf("no listener on %s in /proc/net/tcp", addr)
 	return ""
 }

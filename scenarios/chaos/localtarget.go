@@ -60,11 +60,9 @@ func (f localFaults) MakeFault(spec FaultSpec) (faults.Fault, error) {
 		if err != nil {
 			return nil, err
 		}
-		kill := faults.KillProcess(spec.Target, finder)
-		return faults.OccupyPort(spec.Target, fmt.Sprintf("127.0.0.1:%d", port), func(ctx context.Context) error {
-			_, err := kill.Inject(ctx)
-			return err
-		}), nil
+		o := faults.OccupyPort(spec.Target, fmt.Sprintf("127.0.0.1:%d", port), finder)
+		o.Supervisor = faults.PIDFunc(f.watchdogPID)
+		return o, nil
 	case "port flood":
 		port, err := portParam(spec)
 		if err != nil {
