@@ -24,10 +24,11 @@ type Availability struct {
 	Downtime time.Duration `json:"downtime_ns"`
 }
 
-// MeasureAvailability counts tl's probes with from <= Time < to. A zero from
-// or to is taken from the first or last probe.
+// MeasureAvailability counts tl's probes with from <= Time < to, voided
+// ones (harness stalls) left out. A zero from or to is taken from the first
+// or last probe.
 func MeasureAvailability(tl Timeline, from, to time.Time) Availability {
-	ps := tl.between(from, to)
+	ps := judged(tl.between(from, to))
 	a := Availability{Target: tl.Target, Total: len(ps), Ratio: 1}
 	for _, p := range ps {
 		if p.OK {

@@ -23,7 +23,12 @@ const SkippedProbe = "skipped: previous probe still running"
 
 // ProberConfig configures a Prober. Only Targets is required.
 type ProberConfig struct {
-	Targets  []Target
+	Targets []Target
+	// Control, when set, is probed on the same ticks as Targets: an
+	// endpoint no fault can reach, so a failed control probe means the
+	// harness (this process, the machine) stalled, not the system under
+	// test (see MarkStalls).
+	Control  *Target
 	Interval time.Duration // between ticks; default 100ms
 	// Timeout bounds each probe, body included; default 80 % of Interval,
 	// and it must be shorter than Interval.
@@ -46,16 +51,19 @@ type ProberConfig struct {
 // is in flight; a tick that finds the previous probe still running is
 // recorded as a failed probe (SkippedProbe) so ticks never pile up.
 type Prober struct {
-	cfg    ProberConfig
-	tracks []*track
-	ran    atomic.Bool
+	cfg     ProberConfig
+	tracks  []*track
+	control *track // nil without ProberConfig.Control
+	ran     atomic.Bool
+	mu      sync.Mutex
+	ticks   []time.Time // every dispatched tick, in order
 }
 
 // track is one target's in-flight flag, work slot and recorded probes.
 type track struct {
 	target Target
 	busy   atomic.Bool
-	work   chan struct{} // capacity 1; a send happens only after busy was won
+	work   chan time.Time // the tick; capacity 1; a send happens only after busy was won
 	mu     sync.Mutex
 	probes []Probe
 }
@@ -85,6 +93,12 @@ func NewProber(cfg ProberConfig) (*Prober, error) {
 	p := &Prober{cfg: cfg}
 	seen := map[string]bool{}
 	var errs []error
+	if c := cfg.Control; c != nil {
+		if err := c.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("control: %w", err))
+		}
+		p.control = &track{target: *c, work: make(chan time.Time, 1)}
+	}
 	for _, t := range cfg.Targets {
 		if err := t.Validate(); err != nil {
 			errs = append(errs, err)
@@ -93,7 +107,7 @@ func NewProber(cfg ProberConfig) (*Prober, error) {
 			errs = append(errs, fmt.Errorf("target %q listed twice: names must be unique", t.Name))
 		}
 		seen[t.Name] = true
-		p.tracks = append(p.tracks, &track{target: t, work: make(chan struct{}, 1)})
+		p.tracks = append(p.tracks, &track{target: t, work: make(chan time.Time, 1)})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("prober: %w", err)
@@ -118,7 +132,7 @@ func (p *Prober) Run(ctx context.Context) error {
 		ticks = tk.C
 	}
 	var wg sync.WaitGroup
-	for _, tr := range p.tracks {
+	for _, tr := range p.all() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -131,23 +145,34 @@ func (p *Prober) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case _, ok := <-ticks:
+		case tick, ok := <-ticks:
 			if !ok {
 				return nil
 			}
-			p.dispatch()
+			p.dispatch(tick)
 		}
 	}
 }
 
-// dispatch hands one tick to every idle target and records a skip for busy ones.
-func (p *Prober) dispatch() {
-	for _, tr := range p.tracks {
+// all is the control track (if any) and every target's.
+func (p *Prober) all() []*track {
+	if p.control == nil {
+		return p.tracks
+	}
+	return append([]*track{p.control}, p.tracks...)
+}
+
+// dispatch hands tick to every idle target and records a skip for busy ones.
+func (p *Prober) dispatch(tick time.Time) {
+	p.mu.Lock()
+	p.ticks = append(p.ticks, tick)
+	p.mu.Unlock()
+	for _, tr := range p.all() {
 		if tr.busy.CompareAndSwap(false, true) {
-			tr.work <- struct{}{}
+			tr.work <- tick
 			continue
 		}
-		p.record(tr, Probe{Time: p.cfg.Now(), Err: SkippedProbe})
+		p.record(tr, Probe{Time: p.cfg.Now(), Tick: tick, Err: SkippedProbe})
 	}
 }
 
@@ -157,8 +182,9 @@ func (p *Prober) work(ctx context.Context, tr *track) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tr.work:
+		case tick := <-tr.work:
 			pr, ok := p.probe(ctx, tr.target)
+			pr.Tick = tick
 			tr.busy.Store(false)
 			if !ok {
 				return
@@ -215,11 +241,34 @@ func (p *Prober) probe(ctx context.Context, t Target) (pr Probe, ok bool) {
 func (p *Prober) Timelines() []Timeline {
 	out := make([]Timeline, 0, len(p.tracks))
 	for _, tr := range p.tracks {
-		tr.mu.Lock()
-		ps := append([]Probe{}, tr.probes...)
-		tr.mu.Unlock()
-		sortProbes(ps)
-		out = append(out, Timeline{Target: tr.target.Name, Probes: ps})
+		out = append(out, tr.timeline())
 	}
 	return out
+}
+
+// ControlTimeline returns the control target's timeline; nil without
+// ProberConfig.Control. It is safe to call while Run is running.
+func (p *Prober) ControlTimeline() *Timeline {
+	if p.control == nil {
+		return nil
+	}
+	tl := p.control.timeline()
+	return &tl
+}
+
+// Ticks returns every tick the prober dispatched so far, in order: a gap
+// longer than the interval is a stretch in which it could not even tick.
+func (p *Prober) Ticks() []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]time.Time(nil), p.ticks...)
+}
+
+// timeline is a sorted snapshot of tr's probes.
+func (tr *track) timeline() Timeline {
+	tr.mu.Lock()
+	ps := append([]Probe{}, tr.probes...)
+	tr.mu.Unlock()
+	sortProbes(ps)
+	return Timeline{Target: tr.target.Name, Probes: ps}
 }

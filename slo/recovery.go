@@ -2,6 +2,7 @@ package slo
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -17,6 +18,16 @@ type Window struct {
 	// healthy again (optional). It is reported next to the user-visible
 	// recovery but is not what the recovery SLO is judged on.
 	WatchdogHealthy time.Time `json:"watchdog_healthy,omitzero"`
+	// Radius is the fault's blast radius: the targets it can reach (the
+	// service it hits and those that depend on it or on the link). A
+	// failure is charged to the fault only on these; failures elsewhere
+	// are collateral. nil means every target; empty, none.
+	Radius []string `json:"radius"`
+}
+
+// Reaches reports whether target is inside w's blast radius.
+func (w Window) Reaches(target string) bool {
+	return w.Radius == nil || slices.Contains(w.Radius, target)
 }
 
 // RecoveryStatus classifies how a target came through a fault.
@@ -80,14 +91,15 @@ type RecoveryOptions struct {
 // from injection to the first probe of K consecutive good probes that follow
 // the first failed probe after injection. A flapping good-bad-good sequence
 // shorter than K does not count. No failure after injection is NoImpact with
-// a zero duration.
+// a zero duration. Voided probes (harness stalls) are skipped: they neither
+// fail nor extend a streak.
 func MeasureRecovery(tl Timeline, w Window, opt RecoveryOptions) Recovery {
 	k := opt.K
 	if k <= 0 {
 		k = DefaultRecoveryStreak
 	}
 	r := Recovery{Target: tl.Target}
-	after := tl.between(w.Injected, time.Time{})
+	after := judged(tl.between(w.Injected, time.Time{}))
 	if len(after) == 0 {
 		r.Status = NoData
 		return r
@@ -126,4 +138,15 @@ func MeasureRecovery(tl Timeline, w Window, opt RecoveryOptions) Recovery {
 	r.Status = NotRecovered
 	r.Duration = after[len(after)-1].Time.Sub(w.Injected)
 	return r
+}
+
+// judged returns the probes of ps that count (not voided).
+func judged(ps []Probe) []Probe {
+	out := make([]Probe, 0, len(ps))
+	for _, p := range ps {
+		if p.counts() {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -18,6 +18,15 @@ type ScenarioInput struct {
 	FaultsPer30Days float64
 	K               int        // recovery streak; default DefaultRecoveryStreak
 	Set             *SetResult // from Check; nil when the scenario writes nothing
+	// Control is the control target's timeline (Prober.ControlTimeline);
+	// Ticks the prober's dispatched ticks (Prober.Ticks). With them,
+	// harness stalls are voided (MarkStalls).
+	Control *Timeline
+	Ticks   []time.Time
+	// StallBound and MaxVoidShare tune MarkStalls; defaults
+	// DefaultStallBound and DefaultMaxVoidShare.
+	StallBound   time.Duration
+	MaxVoidShare float64
 }
 
 // TargetResult is one target's availability over a scenario run.
@@ -30,7 +39,7 @@ type TargetResult struct {
 // FaultResult is how every target came through one fault.
 type FaultResult struct {
 	Window
-	Recoveries []Recovery `json:"recoveries"` // one per target, in timeline order
+	Recoveries []Recovery `json:"recoveries"` // one per target in the fault's radius, in timeline order
 	// Status and Recovery are the worst across targets.
 	Status   RecoveryStatus `json:"status"`
 	Recovery time.Duration  `json:"recovery_ns"`
@@ -52,11 +61,32 @@ type ScenarioResult struct {
 	Faults          []FaultResult  `json:"faults"`
 	Set             *SetResult     `json:"set,omitempty"`
 	Timelines       []Timeline     `json:"timelines"`
+	// Harness is how the measuring side fared: voided ticks, and whether
+	// the verdict is inconclusive.
+	Harness Harness `json:"harness"`
+	// Collateral lists, per target, the failed probes charged to no fault:
+	// outside every fault's radius or window. They count against
+	// availability, never against a fault's recovery.
+	Collateral []Collateral `json:"collateral"`
 }
 
+// Collateral is one target's failed probes that no fault is charged with.
+type Collateral struct {
+	Target       string    `json:"target"`
+	FailedProbes int       `json:"failed_probes"`
+	First        time.Time `json:"first"`
+	Last         time.Time `json:"last"`
+}
+
+// Inconclusive reports why r cannot be judged ("" when it can).
+func (r ScenarioResult) Inconclusive() string { return r.Harness.Inconclusive }
+
 // Analyze measures in against obj: availability and its 30-day projection per
-// target, and recovery per fault and target. Faults are sorted by injection;
-// a failure is attributed to the latest fault injected before it.
+// target, and recovery per fault and target. First the probes of ticks on
+// which the harness stalled are voided (MarkStalls). Faults are sorted by
+// injection; a failure is attributed to the latest fault injected before it
+// whose radius holds the target; failures charged to no fault are
+// Collateral.
 func Analyze(in ScenarioInput, obj Objectives) ScenarioResult {
 	if in.K <= 0 {
 		in.K = DefaultRecoveryStreak
@@ -72,13 +102,13 @@ func Analyze(in ScenarioInput, obj Objectives) ScenarioResult {
 		ProbeInterval: in.ProbeInterval, K: in.K, FaultsPer30Days: in.FaultsPer30Days,
 		Set: in.Set, Targets: []TargetResult{}, Faults: []FaultResult{},
 	}
-	in.Timelines = append([]Timeline{}, in.Timelines...)
+	in.Timelines, r.Harness = MarkStalls(StallInput{
+		Timelines: in.Timelines, Control: in.Control, Ticks: in.Ticks,
+		Interval: in.ProbeInterval, Bound: in.StallBound, MaxShare: in.MaxVoidShare,
+	})
 	for i, tl := range in.Timelines {
-		if !sort.SliceIsSorted(tl.Probes, func(i, j int) bool { return tl.Probes[i].Time.Before(tl.Probes[j].Time) }) {
-			tl.Probes = append([]Probe(nil), tl.Probes...)
-			sortProbes(tl.Probes)
-			in.Timelines[i] = tl
-		}
+		sortProbes(tl.Probes) // a copy made by MarkStalls
+		in.Timelines[i] = tl
 		a := MeasureAvailability(tl, in.Start, in.End)
 		r.Targets = append(r.Targets, TargetResult{
 			Availability: a,
@@ -90,30 +120,96 @@ func Analyze(in ScenarioInput, obj Objectives) ScenarioResult {
 	faults := append([]Window(nil), in.Faults...)
 	sort.SliceStable(faults, func(i, j int) bool { return faults[i].Injected.Before(faults[j].Injected) })
 	for i, w := range faults {
-		opt := RecoveryOptions{K: in.K, Until: attributionEnd(w, obj.RecoveryMax)}
-		if i+1 < len(faults) && faults[i+1].Injected.Before(opt.Until) {
-			opt.Until = faults[i+1].Injected
-		}
-		r.Faults = append(r.Faults, measureFault(in.Timelines, w, opt))
+		r.Faults = append(r.Faults, measureFault(in.Timelines, w, func(target string) RecoveryOptions {
+			opt := RecoveryOptions{K: in.K, Until: attributionEnd(w, obj.RecoveryMax)}
+			// The next fault that reaches the target takes over.
+			for _, next := range faults[i+1:] {
+				if next.Reaches(target) && next.Injected.Before(opt.Until) {
+					opt.Until = next.Injected
+					break
+				}
+			}
+			return opt
+		}))
 	}
+	r.Collateral = collateral(in.Timelines, r.Faults, in.Start, in.End)
 	return r
 }
 
-func measureFault(tls []Timeline, w Window, opt RecoveryOptions) FaultResult {
+// measureFault measures every target in w's radius, each with its own
+// attribution options.
+func measureFault(tls []Timeline, w Window, opts func(target string) RecoveryOptions) FaultResult {
 	f := FaultResult{Window: w, Recoveries: []Recovery{}}
+	f.Radius = []string{} // the effective radius, never null in reports
+	for _, tl := range tls {
+		if w.Reaches(tl.Target) {
+			f.Radius = append(f.Radius, tl.Target)
+		}
+	}
 	if !w.WatchdogHealthy.IsZero() {
 		f.WatchdogRecovery = w.WatchdogHealthy.Sub(w.Injected)
 	}
-	if len(tls) == 0 {
-		f.Status = NoData
-	}
 	for _, tl := range tls {
-		rec := MeasureRecovery(tl, w, opt)
+		if !w.Reaches(tl.Target) {
+			continue
+		}
+		rec := MeasureRecovery(tl, w, opts(tl.Target))
 		f.Recoveries = append(f.Recoveries, rec)
 		f.Status = max(f.Status, rec.Status)
 		f.Recovery = max(f.Recovery, rec.Duration)
 	}
+	if len(f.Recoveries) == 0 {
+		f.Status = NoData
+	}
 	return f
+}
+
+// collateral counts, per target, the judged failed probes in [start, end)
+// that no fault's recovery covers: a fault covers a target's probes from
+// its first failure to its recovery (or the end, when it never recovered).
+func collateral(tls []Timeline, fs []FaultResult, start, end time.Time) []Collateral {
+	out := []Collateral{}
+	for _, tl := range tls {
+		var spans [][2]time.Time
+		for _, f := range fs {
+			for _, rec := range f.Recoveries {
+				if rec.Target != tl.Target || rec.FirstFailure.IsZero() {
+					continue
+				}
+				to := rec.RecoveredAt
+				if rec.Status != Recovered {
+					to = time.Time{}
+				}
+				spans = append(spans, [2]time.Time{rec.FirstFailure, to})
+			}
+		}
+		c := Collateral{Target: tl.Target}
+		for _, p := range judged(tl.between(start, end)) {
+			if p.OK || covered(p.Time, spans) {
+				continue
+			}
+			if c.FailedProbes == 0 {
+				c.First = p.Time
+			}
+			c.FailedProbes++
+			c.Last = p.Time
+		}
+		if c.FailedProbes > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// covered reports whether t lies in one of spans ([from, to); a zero to is
+// open).
+func covered(t time.Time, spans [][2]time.Time) bool {
+	for _, s := range spans {
+		if !t.Before(s[0]) && (s[1].IsZero() || t.Before(s[1])) {
+			return true
+		}
+	}
+	return false
 }
 
 // faultNames joins the scenario's fault names with "+".

@@ -12,7 +12,17 @@ type Probe struct {
 	Latency time.Duration `json:"latency_ns"`       // send to body drained (0 for skipped)
 	Status  int           `json:"status,omitempty"` // HTTP status, 0 if none arrived
 	Err     string        `json:"err,omitempty"`    // why the probe failed
+	// Tick is the prober tick the probe belongs to (zero for probes not
+	// sent on a tick); Time − Tick is how late the prober sent it.
+	Tick time.Time `json:"tick,omitzero"`
+	// Void, when set, says why the probe is not counted: the harness
+	// stalled on its tick (see MarkStalls). A voided probe counts for
+	// neither recovery nor availability.
+	Void string `json:"void,omitempty"`
 }
+
+// counts reports whether p is judged (not voided by a harness stall).
+func (p Probe) counts() bool { return p.Void == "" }
 
 // Timeline is every probe of one target in time order.
 type Timeline struct {

@@ -14,6 +14,9 @@ const (
 	exitOK     = 0
 	exitFailed = 1 // a breach, deviation or run error
 	exitUsage  = 2
+	// exitInconclusive: no breach, but a scenario could not be judged
+	// (too many probe ticks voided by harness stalls).
+	exitInconclusive = 3
 )
 
 const usage = `chaos — break the reference stack on purpose and measure Vigil's SLOs

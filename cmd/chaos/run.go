@@ -73,9 +73,13 @@ func finish(res chaos.SuiteResult, journal *chaos.Journal, dir string, stdout, s
 		fmt.Fprintln(stdout, "PASS")
 		return exitOK
 	}
-	fmt.Fprintln(stdout, "FAIL")
+	code := exitFailed
+	if res.Report.Verdict == report.VerdictInconclusive && len(res.Errors) == 0 {
+		code = exitInconclusive
+	}
+	fmt.Fprintln(stdout, res.Report.Verdict)
 	for _, f := range res.Failures() {
 		fmt.Fprintln(stdout, "  "+f)
 	}
-	return exitFailed
+	return code
 }

@@ -30,8 +30,11 @@ func (t *targetFlags) register(fs *flag.FlagSet) {
 func (t *targetFlags) open(ctx context.Context, log *slog.Logger) (*chaos.Target, func(), error) {
 	switch t.target {
 	case chaos.TargetLocal:
-		tg := chaos.LocalTarget(t.socket, chaos.DefaultLocalURLs(), t.dsn)
-		return tg, tg.Watchdog.Close, nil
+		tg, err := chaos.LocalTarget(t.socket, chaos.DefaultLocalURLs(), t.dsn)
+		if err != nil {
+			return nil, nil, err
+		}
+		return tg, func() { tg.Watchdog.Close(); tg.Close() }, nil
 	case chaos.TargetStack:
 	default:
 		return nil, nil, fmt.Errorf("--target %q: use stack or local", t.target)

@@ -64,6 +64,11 @@ func TestScenarios(t *testing.T) {
 					t.Error(b.String())
 				}
 			}
+			for _, in := range res.Report.Inconclusive {
+				if in.Scenario == sc.Name {
+					t.Errorf("INCONCLUSIVE (not an SLO breach): %s", in.Reason)
+				}
+			}
 		})
 	}
 	for _, b := range res.Report.Breaches {

@@ -12,7 +12,24 @@ type Action struct {
 	Params []string
 	// Doc is one line for docs and `chaos list --kinds`.
 	Doc string
+	// Reach is the fault's blast radius rule (see Target.Radius).
+	Reach Reach
 }
+
+// Reach says which services a fault can make fail: a failure is charged to
+// the fault only on those; elsewhere it is collateral.
+type Reach int
+
+const (
+	// ReachService: the target service and every service that depends on
+	// it, directly or not.
+	ReachService Reach = iota
+	// ReachDependents: the services that depend on the target (a link,
+	// Postgres, a container), directly or not.
+	ReachDependents
+	// ReachAll: every service (the watchdog itself).
+	ReachAll
+)
 
 // Kinds is the catalogue of fault kinds and their actions. The target
 // (stack or local) decides which it can inject; the format accepts all.
@@ -24,28 +41,28 @@ func Kinds() map[string]map[string]Action {
 			"freeze": {Timed: true, Doc: "SIGSTOP the service, SIGCONT on revert (a hang)"},
 		},
 		"container": {
-			"kill":    {Timed: true, Doc: "SIGKILL a container (target: postgres, toxiproxy, solana, stack); started again after duration"},
-			"pause":   {Timed: true, Doc: "pause a container, unpause on revert"},
-			"stop":    {Timed: true, Doc: "stop a container, start it on revert"},
-			"restart": {Doc: "restart a container"},
+			"kill":    {Timed: true, Reach: ReachDependents, Doc: "SIGKILL a container (target: postgres, toxiproxy, solana, stack); started again after duration"},
+			"pause":   {Timed: true, Reach: ReachDependents, Doc: "pause a container, unpause on revert"},
+			"stop":    {Timed: true, Reach: ReachDependents, Doc: "stop a container, start it on revert"},
+			"restart": {Reach: ReachDependents, Doc: "restart a container"},
 		},
 		"link": {
-			"cut":        {Timed: true, Doc: "disable the Toxiproxy link (target: postgres, solana)"},
-			"latency":    {Timed: true, Params: []string{"latency", "jitter"}, Doc: "add latency (and jitter) to the link"},
-			"reset_peer": {Timed: true, Params: []string{"timeout"}, Doc: "reset connections after timeout"},
-			"bandwidth":  {Timed: true, Params: []string{"rate"}, Doc: "limit the link to rate KB/s"},
-			"slow_close": {Timed: true, Params: []string{"delay"}, Doc: "delay closing connections"},
+			"cut":        {Timed: true, Reach: ReachDependents, Doc: "disable the Toxiproxy link (target: postgres, solana)"},
+			"latency":    {Timed: true, Reach: ReachDependents, Params: []string{"latency", "jitter"}, Doc: "add latency (and jitter) to the link"},
+			"reset_peer": {Timed: true, Reach: ReachDependents, Params: []string{"timeout"}, Doc: "reset connections after timeout"},
+			"bandwidth":  {Timed: true, Reach: ReachDependents, Params: []string{"rate"}, Doc: "limit the link to rate KB/s"},
+			"slow_close": {Timed: true, Reach: ReachDependents, Params: []string{"delay"}, Doc: "delay closing connections"},
 		},
 		"port": {
 			"occupy": {Timed: true, Params: []string{"port"}, Doc: "kill the service and hold its port so the restart finds it taken"},
 			"flood":  {Timed: true, Params: []string{"port", "connections"}, Doc: "open connections to the port (bounded count and time)"},
 		},
 		"postgres": {
-			"terminate": {Doc: "terminate the application's backends (pg_terminate_backend)"},
-			"kill":      {Timed: true, Doc: "SIGKILL the postmaster; restarted after duration (crash recovery)"},
+			"terminate": {Reach: ReachDependents, Doc: "terminate the application's backends (pg_terminate_backend)"},
+			"kill":      {Timed: true, Reach: ReachDependents, Doc: "SIGKILL the postmaster; restarted after duration (crash recovery)"},
 		},
 		"watchdog": {
-			"kill": {Doc: "SIGKILL the watchdog itself"},
+			"kill": {Reach: ReachAll, Doc: "SIGKILL the watchdog itself"},
 		},
 	}
 }

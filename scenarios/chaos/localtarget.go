@@ -3,12 +3,16 @@ package chaos
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/vigilhq/vigil/faults"
+	"github.com/vigilhq/vigil/slo"
 	"github.com/vigilhq/vigil/watchdog/api"
 )
 
@@ -31,11 +35,35 @@ func DefaultLocalURLs() map[string]string {
 // socket: process faults signal the pids its status reports, the port
 // fault holds a service's port on this host, and the watchdog fault kills
 // the process at the other end of the socket. There are no containers and
-// no Toxiproxy, so container and link faults are unsupported.
-func LocalTarget(socket string, urls map[string]string, dsn string) *Target {
+// no Toxiproxy, so container and link faults are unsupported. The control
+// endpoint is served by this process on loopback: it sees the runner's own
+// stalls and the machine's scheduling delays. Close the Target when done.
+func LocalTarget(socket string, urls map[string]string, dsn string) (*Target, error) {
 	t := &Target{Name: TargetLocal, URLs: urls, Watchdog: api.NewSocketClient(socket), PostgresDSN: dsn}
 	t.Faults = localFaults{t: t, socket: socket}
-	return t
+	url, stop, err := serveControl()
+	if err != nil {
+		return nil, fmt.Errorf("control endpoint: %w", err)
+	}
+	t.Control = &slo.Target{Name: "control", URL: url}
+	t.Close = stop
+	return t, nil
+}
+
+// serveControl serves "ok" on a loopback port until stop, which waits for
+// the server to end.
+func serveControl() (url string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") }),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String() + "/", func() { _ = srv.Close(); <-done }, nil
 }
 
 type localFaults struct {

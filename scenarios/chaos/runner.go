@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -158,6 +159,26 @@ func (r *Runner) makeFaults(s *Scenario) ([]faults.Fault, error) {
 	return out, nil
 }
 
+// radius names the probe targets (slo.Target names) of the services a
+// fault of spec can make fail (Target.Radius).
+func (r *Runner) radius(s *Scenario, spec FaultSpec) []string {
+	probes := s.Probes
+	if len(probes) == 0 {
+		probes = DefaultProbes()
+	}
+	reached := r.Target.Radius(spec)
+	var out []string
+	for _, p := range probes {
+		if slices.Contains(reached, p.Service) {
+			out = append(out, p.Service+p.Path)
+		}
+	}
+	if out == nil {
+		out = []string{} // reaches no probed service: nothing is charged
+	}
+	return out
+}
+
 // probeTargets resolves the scenario's probes and steady-state services.
 func (r *Runner) probeTargets(s *Scenario) ([]slo.Target, []string, error) {
 	probes := s.Probes
@@ -192,6 +213,8 @@ func (r *Runner) input(s *Scenario, rec *recording, windows []slo.Window) slo.Sc
 		End:             rec.end,
 		ProbeInterval:   r.probeInterval(),
 		Timelines:       rec.prober.Timelines(),
+		Control:         rec.prober.ControlTimeline(),
+		Ticks:           rec.prober.Ticks(),
 		Faults:          windows,
 		FaultsPer30Days: s.FaultsPer30Days,
 		K:               s.RecoveryStreak,
@@ -237,7 +260,7 @@ type recording struct {
 // startRecording starts the prober, the observer and the workload.
 func (r *Runner) startRecording(ctx context.Context, s *Scenario, targets []slo.Target) (*recording, error) {
 	probeClient := r.Target.httpClient(false)
-	prober, err := slo.NewProber(slo.ProberConfig{Targets: targets, Interval: r.probeInterval(), Client: probeClient})
+	prober, err := slo.NewProber(slo.ProberConfig{Targets: targets, Control: r.Target.Control, Interval: r.probeInterval(), Client: probeClient})
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/moby/moby/client"
 	"github.com/vigilhq/vigil/faults"
 	"github.com/vigilhq/vigil/scenarios/stack"
+	"github.com/vigilhq/vigil/slo"
 	"github.com/vigilhq/vigil/watchdog/api"
 )
 
@@ -34,11 +35,15 @@ func StackTarget(ctx context.Context, s *stack.Stack) (*Target, error) {
 	}
 	endpoints := serviceEndpoints()
 	endpoints["watchdog"] = func(e stack.Endpoints) string { return e.WatchdogAPI }
+	endpoints[stack.Control] = func(e stack.Endpoints) string { return e.Control }
 	t := &Target{Name: TargetStack, PostgresDSN: s.Endpoints.PostgresDSN, Faults: st, URLs: map[string]string{}, Reset: st.reset}
 	for name := range endpoints {
-		if name != "watchdog" {
+		if name != "watchdog" && name != stack.Control {
 			t.URLs[name] = "http://" + name + stackHost
 		}
+	}
+	if s.Endpoints.Control != "" {
+		t.Control = &slo.Target{Name: stack.Control, URL: "http://" + stack.Control + stackHost + "/health"}
 	}
 	// The runner's own clients dial the current address directly, so a
 	// stopped service refuses the connection as it would without Docker.

@@ -45,6 +45,9 @@ func (s SuiteResult) Failures() []string {
 	for _, err := range s.Errors {
 		out = append(out, err.Error())
 	}
+	for _, in := range s.Report.Inconclusive {
+		out = append(out, fmt.Sprintf("scenario %s INCONCLUSIVE: %s", in.Scenario, in.Reason))
+	}
 	return out
 }
 
@@ -108,7 +111,7 @@ func RunSuite(ctx context.Context, r *Runner, scenarios []*Scenario, meta report
 	for _, err := range res.Errors {
 		res.Report.Breaches = append(res.Report.Breaches, slo.Breach{Scenario: scenarioOf(err, scenarios), SLO: SLOExpectation, Got: err.Error(), Want: "the scenario runs to the end"})
 	}
-	res.Report.Passed = len(res.Report.Breaches) == 0
+	res.Report.Judge()
 	return res
 }
 

@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/vigilhq/vigil/faults"
+	"github.com/vigilhq/vigil/slo"
 	"github.com/vigilhq/vigil/watchdog/api"
 )
 
@@ -45,6 +46,65 @@ type Target struct {
 	// Close stops whatever the target runs (forwarders) and waits for it;
 	// nil when there is nothing to stop. It does not close Watchdog.
 	Close func()
+	// Depends maps each service to what it needs: other services and the
+	// links or containers it talks to (postgres, solana). It gives every
+	// fault its blast radius (Radius); nil means ReferenceDepends.
+	Depends map[string][]string
+	// Control, when set, is an endpoint no fault can reach, probed on the
+	// same ticks as the services: when it fails too, the harness stalled
+	// (slo.MarkStalls).
+	Control *slo.Target
+}
+
+// ReferenceDepends is what the reference services need (docs/services.md):
+// pgapi and bankapi their database, reconapi both APIs, the database and
+// Solana. Toxiproxy carries the postgres and solana links.
+func ReferenceDepends() map[string][]string {
+	return map[string][]string{
+		"pgapi":    {"postgres", "toxiproxy"},
+		"bankapi":  {"postgres", "toxiproxy"},
+		"reconapi": {"pgapi", "bankapi", "postgres", "solana", "toxiproxy"},
+	}
+}
+
+// Radius returns the services a fault of spec can make fail, by its kind's
+// Reach: the target and its dependents, or the target's dependents, or
+// every service. A target nothing depends on that is no service (the
+// stack container) reaches every service.
+func (t *Target) Radius(spec FaultSpec) []string {
+	deps := t.Depends
+	if deps == nil {
+		deps = ReferenceDepends()
+	}
+	reach := Kinds()[spec.Kind][spec.Action].Reach
+	target := spec.Target
+	if spec.Kind == "postgres" {
+		target = "postgres"
+	}
+	out := map[string]bool{}
+	if reach == ReachService {
+		out[target] = true
+	}
+	// Dependents, transitively: a service is in when it needs one in.
+	for changed, hit := true, map[string]bool{target: true}; changed; {
+		changed = false
+		for svc, needs := range deps {
+			if hit[svc] {
+				continue
+			}
+			for _, n := range needs {
+				if hit[n] {
+					hit[svc], out[svc], changed = true, true, true
+					break
+				}
+			}
+		}
+	}
+	_, isService := deps[target]
+	if reach == ReachAll || (len(out) == 0 && !isService) {
+		return t.Services()
+	}
+	return sortedKeys(out)
 }
 
 // Services returns the target's services, sorted.

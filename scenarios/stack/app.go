@@ -35,3 +35,25 @@ func (s *Stack) startApp(ctx context.Context) error {
 	}
 	return s.Refresh(ctx)
 }
+
+// Control is the chaos suite's control endpoint: a solanasim container of
+// its own that no fault touches, reached through the same engine and port
+// mapping as the services. When its probe fails too, the harness (the
+// machine, the runner) stalled, not the system under test.
+const Control = "control"
+
+// startControl runs the control container next to the application
+// container (only with Options.StackImage).
+func (s *Stack) startControl(ctx context.Context) error {
+	if s.opts.StackImage == "" {
+		return nil
+	}
+	return s.run(ctx, spec{
+		name:    Control,
+		image:   DefaultSolanaImage,
+		env:     map[string]string{"SOLANASIM_LISTEN": "0.0.0.0:8899"},
+		ports:   []string{solanaPort},
+		wait:    healthyRPC(),
+		timeout: s.opts.StartTimeout,
+	})
+}

@@ -35,6 +35,8 @@ type Endpoints struct {
 
 	// App: the watchdog's API and the three services in the stack container.
 	WatchdogAPI, PgAPI, BankAPI, ReconAPI string
+	// Control is the control container's base URL (see Control).
+	Control string
 }
 
 // Refresh re-reads the mapped host ports into Endpoints; call it after
@@ -63,6 +65,9 @@ func (s *Stack) Refresh(ctx context.Context) error {
 		set(&e.SolanaRPC, Toxiproxy, toxiproxySolanaPort, "http://%s")
 		set(&e.SolanaDirectRPC, Solana, solanaPort, "http://%s")
 		e.SolanaInternalRPC = "http://" + Toxiproxy + ":8667"
+	}
+	if s.containers[Control] != nil {
+		set(&e.Control, Control, solanaPort, "http://%s")
 	}
 	set(&e.WatchdogAPI, App, appWatchdogPort, "http://%s")
 	set(&e.PgAPI, App, "5101/tcp", "http://%s")

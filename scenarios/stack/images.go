@@ -10,7 +10,11 @@ import (
 // vigil/* image is missing; upstream images are left for Docker to pull. A
 // missing default Solana image under SolanaAuto turns Solana off.
 func (s *Stack) checkImages(ctx context.Context) error {
-	for _, img := range []string{s.opts.PostgresImage, s.opts.ToxiproxyImage, s.opts.StackImage} {
+	imgs := []string{s.opts.PostgresImage, s.opts.ToxiproxyImage, s.opts.StackImage}
+	if s.opts.StackImage != "" {
+		imgs = append(imgs, DefaultSolanaImage) // the control container
+	}
+	for _, img := range imgs {
 		if img == "" {
 			continue
 		}

@@ -59,7 +59,7 @@ type Timing struct {
 
 // Up sweeps leftovers of dead earlier runs, then starts the network,
 // Postgres, Solana (per Options.Solana), Toxiproxy with its proxies and, when
-// Options.StackImage is set, the application container. On error everything
+// Options.StackImage is set, the control and the application container. On error everything
 // already started is removed. The caller must call Down.
 func Up(ctx context.Context, opts Options) (*Stack, error) {
 	setTestcontainersEnv()
@@ -97,6 +97,7 @@ func (s *Stack) up(ctx context.Context) error {
 		{Solana, s.startSolana},
 		{Toxiproxy, s.startToxiproxy},
 		{"through-proxy", s.checkThroughProxy},
+		{Control, s.startControl},
 		{App, s.startApp},
 	}
 	for _, st := range steps {

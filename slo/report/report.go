@@ -29,8 +29,27 @@ type Report struct {
 	Scenarios     []slo.ScenarioResult `json:"scenarios"`
 	Aggregate     slo.Aggregate        `json:"aggregate"`
 	Breaches      []slo.Breach         `json:"breaches"`
-	Passed        bool                 `json:"passed"` // no breach
+	// Inconclusive lists, per scenario, why it cannot be judged (too many
+	// probe ticks voided by harness stalls): not a breach, not a pass.
+	Inconclusive []Inconclusive `json:"inconclusive"`
+	Passed       bool           `json:"passed"` // no breach and nothing inconclusive
+	// Verdict is PASS, FAIL (a breach) or INCONCLUSIVE (no breach, but a
+	// scenario could not be judged).
+	Verdict string `json:"verdict"`
 }
+
+// Inconclusive is one scenario that could not be judged.
+type Inconclusive struct {
+	Scenario string `json:"scenario"`
+	Reason   string `json:"reason"`
+}
+
+// Verdicts of a report.
+const (
+	VerdictPass         = "PASS"
+	VerdictFail         = "FAIL"
+	VerdictInconclusive = "INCONCLUSIVE"
+)
 
 // Meta identifies a report.
 type Meta struct {
@@ -59,8 +78,14 @@ func New(meta Meta, obj slo.Objectives, results []slo.ScenarioResult) Report {
 		Scenarios:     make([]slo.ScenarioResult, 0, len(results)),
 		Aggregate:     slo.AggregateOf(results, obj),
 		Breaches:      slo.Evaluate(obj, results),
+		Inconclusive:  []Inconclusive{},
 	}
-	r.Passed = len(r.Breaches) == 0
+	for _, s := range results {
+		if why := s.Inconclusive(); why != "" {
+			r.Inconclusive = append(r.Inconclusive, Inconclusive{Scenario: s.Name, Reason: why})
+		}
+	}
+	r.Judge()
 	for _, s := range results {
 		r.Seeds[s.Name] = s.Seed
 		tls := make([]slo.Timeline, 0, len(s.Timelines))
@@ -71,6 +96,20 @@ func New(meta Meta, obj slo.Objectives, results []slo.ScenarioResult) Report {
 		r.Scenarios = append(r.Scenarios, s)
 	}
 	return r
+}
+
+// Judge sets Passed and Verdict from Breaches and Inconclusive; call it
+// again after adding breaches.
+func (r *Report) Judge() {
+	r.Passed = len(r.Breaches) == 0 && len(r.Inconclusive) == 0
+	switch {
+	case len(r.Breaches) > 0:
+		r.Verdict = VerdictFail
+	case len(r.Inconclusive) > 0:
+		r.Verdict = VerdictInconclusive
+	default:
+		r.Verdict = VerdictPass
+	}
 }
 
 // breachesFor returns the breaches of scenario and slo.
