@@ -88,6 +88,7 @@ func listenInNetns(ctx context.Context, nsPath, addr string, timeout time.Durati
 	r := <-ch
 	return r.ln, r.err
 }
+
 // portParam reads params.port, defaulting to the reference service's port.
 func portParam(spec FaultSpec) (int, error) {
 	if v, ok := spec.Params["port"]; ok {
