@@ -21,17 +21,21 @@ import (
 	"github.com/vigilhq/vigil/watchdog/api"
 )
 
-// TestMain doubles as the watchdog (VIGIL_TEST_MAIN=1) and as a small HTTP
-// service (VIGIL_HELPER=http PORT), so tests can kill real processes.
+// TestMain doubles as the watchdog (VIGIL_TEST_MAIN=1) and as small
+// services (VIGIL_HELPER=http PORT, VIGIL_HELPER=accept), so tests can kill
+// real processes.
 func TestMain(m *testing.M) {
 	watchdog.ExecShim()
-	if os.Getenv("VIGIL_HELPER") == "http" {
+	switch os.Getenv("VIGIL_HELPER") {
+	case "http":
 		l, err := net.Listen("tcp", "127.0.0.1:"+os.Args[1])
 		if err != nil {
 			os.Exit(3)
 		}
 		_ = http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintf(w, "ok %d", os.Getpid()) }))
 		os.Exit(0)
+	case "accept":
+		os.Exit(blockingAccept())
 	}
 	if os.Getenv("VIGIL_TEST_MAIN") == "1" { // after VIGIL_HELPER: services inherit this
 		os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
