@@ -78,7 +78,8 @@ func waitHealthy(t *testing.T, c *api.Client, timeout time.Duration) watchdog.St
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		st, err := c.Status(ctx)
 		cancel()
-		if err == nil && st.Status == watchdog.HealthHealthy {
+		// The API may answer before Run has launched the services.
+		if err == nil && st.Status == watchdog.HealthHealthy && len(st.Services) > 0 {
 			return st
 		}
 		if time.Now().After(deadline) {
