@@ -47,6 +47,7 @@ func runCmd(args []string, _, stderr io.Writer) int {
 	if fs.Parse(args) != nil {
 		return exitUsage
 	}
+	defer survivePipes()()
 	cfg, err := config.Load(*path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
