@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,8 +12,6 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/vigilhq/vigil/watchdog/api"
 )
 
 // blockingAccept is a socket-activated service written the classic way:
@@ -34,49 +30,43 @@ func blockingAccept() int {
 	}
 }
 
-// fdStatusFlags reads the file status flags of pid's fd from /proc.
-func fdStatusFlags(t *testing.T, pid, fd int) int {
+// procField returns the value of the "key:" line of a /proc file.
+func procField(t *testing.T, path, key string) string {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/%d", pid, fd))
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "flags:"); ok {
-			flags, err := strconv.ParseInt(strings.TrimSpace(v), 8, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return int(flags)
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
+			return strings.TrimSpace(v)
 		}
 	}
-	t.Fatalf("no flags in /proc/%d/fdinfo/%d: %s", pid, fd, b)
-	return 0
+	t.Fatalf("no %s in %s:\n%s", key, path, b)
+	return ""
+}
+
+// fdStatusFlags reads the file status flags of pid's fd.
+func fdStatusFlags(t *testing.T, pid, fd int) int {
+	t.Helper()
+	flags, err := strconv.ParseInt(procField(t, fmt.Sprintf("/proc/%d/fdinfo/%d", pid, fd), "flags"), 8, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(flags)
 }
 
 // TestAdoptionKeepsSocketBlocking: a watchdog adopting a socket-activated
 // service after kill -9 must not set O_NONBLOCK on the listening socket it
 // shares with it; the service, blocked in accept(2), keeps answering.
 func TestAdoptionKeepsSocketBlocking(t *testing.T) {
-	dir := t.TempDir()
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	cfgPath := filepath.Join(dir, "vigil.yaml")
-	cfg := fmt.Sprintf(`version: 1
-api:
-  socket: %s/run/vigil.sock
-logs:
-  dir: %s/logs
-services:
+	_, cfgPath, client := writeConfig(t, "", fmt.Sprintf(`services:
   svc:
     command: [%q]
     env: {VIGIL_HELPER: accept}
     sockets: [{listen: %q}]
-`, dir, dir, os.Args[0], addr)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	client := api.NewSocketClient(filepath.Join(dir, "run", "vigil.sock"))
-	defer client.Close()
+`, os.Args[0], addr))
 	ask := func() (string, error) {
 		c, err := net.DialTimeout("tcp", addr, 2*time.Second)
 		if err != nil {
@@ -122,19 +112,7 @@ services:
 	if err := syscall.Kill(before.PID, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		st, err := client.Status(context.Background())
-		if err == nil && st.Services[0].PID != 0 && st.Services[0].PID != before.PID {
-			t.Cleanup(func() { _ = syscall.Kill(-st.Services[0].PGID, syscall.SIGKILL) })
-			want = "ok " + strconv.Itoa(st.Services[0].PID)
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("adopted process killed, not restarted: %+v %v", st, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	want = "ok " + strconv.Itoa(waitRestarted(t, client, before.PID, 15*time.Second).PID)
 	if got, err := ask(); got != want {
 		t.Fatalf("after a restart on the recovered socket: answer %q (%v), want %q", got, err, want)
 	}

@@ -6,37 +6,21 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/vigilhq/vigil/watchdog/api"
 )
 
 // TestSecondWatchdogRunStopsNoServices: a second `watchdog run` on the
 // config of a running one exits 2, names the pid that owns it, and leaves
 // the first one's service running untouched.
 func TestSecondWatchdogRunStopsNoServices(t *testing.T) {
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "vigil.yaml")
-	cfg := fmt.Sprintf(`version: 1
-api:
-  listen: 127.0.0.1:%d
-  socket: %s/run/vigil.sock
-logs:
-  dir: %s/logs
-services:
+	_, cfgPath, client := writeConfig(t, fmt.Sprintf("127.0.0.1:%d", freePort(t)), `services:
   app:
     command: ["sleep", "600"]
-`, freePort(t), dir, dir)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	client := api.NewSocketClient(filepath.Join(dir, "run", "vigil.sock"))
-	defer client.Close()
+`)
 	first := startWatchdog(t, cfgPath)
 	before := waitHealthy(t, client, 15*time.Second).Services[0]
 	t.Cleanup(func() { _ = syscall.Kill(-before.PGID, syscall.SIGKILL) })

@@ -22,26 +22,14 @@ import (
 // log and the alert file.
 func TestExecCheckOutputRedactsEnvSecrets(t *testing.T) {
 	const envSecret, fileSecret = "tok-env-5ecret-value", "tok-file-5ecret-value"
-	dir := t.TempDir()
 	listen := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	envFile := filepath.Join(dir, "app.env")
-	if err := os.WriteFile(envFile, []byte("FILE_SECRET="+fileSecret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfgPath := filepath.Join(dir, "vigil.yaml")
-	cfg := fmt.Sprintf(`version: 1
-api:
-  listen: %s
-  socket: %s/run/vigil.sock
-logs:
-  dir: %s/logs
-alerts:
-  - file: {path: %s/alerts.jsonl}
+	dir, cfgPath, _ := writeConfig(t, listen, fmt.Sprintf(`alerts:
+  - file: {path: "{dir}/alerts.jsonl"}
 services:
   app:
     command: ["sleep", "60"]
     env: {SECRET_TOKEN: %s}
-    env_file: %s
+    env_file: "{dir}/app.env"
     health:
       readiness:
         - name: leaky
@@ -54,8 +42,8 @@ services:
           exec: {command: ["/bin/sh", "-c", "echo token=$SECRET_TOKEN file=$FILE_SECRET"]}
           interval: 300ms
           timeout: 250ms
-`, listen, dir, dir, dir, envSecret, envFile)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+`, envSecret))
+	if err := os.WriteFile(filepath.Join(dir, "app.env"), []byte("FILE_SECRET="+fileSecret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	w := startWatchdog(t, cfgPath)
@@ -85,13 +73,9 @@ services:
 		"GET /v1/services": get("/v1/services"),
 		"GET /v1/events":   get("/v1/events?limit=1000"),
 	}
-	loaded, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, args := range [][]string{{"status"}, {"status", "--json"}} {
 		var out bytes.Buffer
-		dispatch(append(args, "--socket", loaded.API.Socket), &out, &out)
+		dispatch(append(args, "--socket", filepath.Join(dir, "run", "vigil.sock")), &out, &out)
 		views["watchdog "+strings.Join(args, " ")] = out.String()
 	}
 	if err := w.Process.Signal(syscall.SIGTERM); err != nil {

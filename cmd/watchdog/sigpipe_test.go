@@ -5,14 +5,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/vigilhq/vigil/watchdog/api"
 )
 
 // TestSIGPIPEDoesNotKillWatchdogMidShutdown: `watchdog run | tee log`, then
@@ -23,14 +19,7 @@ import (
 func TestSIGPIPEDoesNotKillWatchdogMidShutdown(t *testing.T) {
 	for _, mode := range []string{"run", "init"} {
 		t.Run(mode, func(t *testing.T) {
-			dir := t.TempDir()
-			cfgPath := filepath.Join(dir, "vigil.yaml")
-			cfg := fmt.Sprintf(`version: 1
-api:
-  socket: %s/run/vigil.sock
-logs:
-  dir: %s/logs
-services:
+			_, cfgPath, client := writeConfig(t, "", `services:
   slow:
     command: ["trap 'sleep 0.5; exit 0' TERM; while :; do sleep 0.1; done"]
     shell: true
@@ -38,10 +27,7 @@ services:
   front: # stopped first, and logged
     command: ["sleep", "600"]
     depends_on: {slow: started}
-`, dir, dir)
-			if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-				t.Fatal(err)
-			}
+`)
 			r, w, err := os.Pipe()
 			if err != nil {
 				t.Fatal(err)
@@ -55,8 +41,6 @@ services:
 			}
 			w.Close()
 			t.Cleanup(func() { _ = cmd.Process.Kill() })
-			client := api.NewSocketClient(filepath.Join(dir, "run", "vigil.sock"))
-			defer client.Close()
 			svcs := waitHealthy(t, client, 15*time.Second).Services
 			if len(svcs) != 2 {
 				t.Fatalf("status shows %d services, want 2: %+v", len(svcs), svcs)
@@ -87,22 +71,12 @@ services:
 	}
 }
 
-// sigIgnored returns the SigIgn mask of pid from /proc.
+// sigIgnored returns the SigIgn mask of pid.
 func sigIgnored(t *testing.T, pid int) uint64 {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	mask, err := strconv.ParseUint(procField(t, fmt.Sprintf("/proc/%d/status", pid), "SigIgn"), 16, 64)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "SigIgn:"); ok {
-			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return mask
-		}
-	}
-	t.Fatalf("no SigIgn in /proc/%d/status", pid)
-	return 0
+	return mask
 }
