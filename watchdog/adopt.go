@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"syscall"
 	"time"
@@ -51,6 +50,10 @@ func adoptProcess(sp savedProcess) (*process, *socketSet, error) {
 // at fd 3… (pidfd_getfd), so the next restart hands over the same sockets.
 // On any failure it returns nil and the sockets are bound anew on the next
 // start, once the old process has released them.
+//
+// A duplicate shares the open file description, status flags included, with
+// the process: nothing here may change them. net.FileListener, for one, sets
+// O_NONBLOCK, and a service blocked in accept(2) then fails with EAGAIN.
 func recoverSockets(pidfd, n int) *socketSet {
 	ss := &socketSet{}
 	for i := 0; i < n; i++ {
@@ -60,14 +63,11 @@ func recoverSockets(pidfd, n int) *socketSet {
 			return nil
 		}
 		f := os.NewFile(uintptr(fd), fmt.Sprintf("socket-%d", i))
-		if l, err := net.FileListener(f); err != nil {
-			f.Close()
+		ss.files = append(ss.files, f)
+		if listening, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ACCEPTCONN); err != nil || listening != 1 {
 			ss.close()
 			return nil
-		} else {
-			l.Close()
 		}
-		ss.files = append(ss.files, f)
 	}
 	return ss
 }

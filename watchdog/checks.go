@@ -37,7 +37,7 @@ func (g groupStats) Stats() (int64, int, error) {
 
 func newCheckSet(s *service, p *process) *checkSet {
 	cs := &checkSet{svc: s}
-	deps := health.Deps{Group: groupStats(p.pgid), Env: append(os.Environ(), s.cfg.Environ()...), Dir: s.cfg.Dir}
+	deps := health.Deps{Group: groupStats(p.pgid), Env: append(os.Environ(), s.cfg.Environ()...), Dir: s.cfg.Dir, Redact: s.cfg.RedactEnv}
 	add := func(typ string, list []config.Check) {
 		for _, c := range list {
 			chk, err := health.New(c, deps)
@@ -45,7 +45,7 @@ func newCheckSet(s *service, p *process) *checkSet {
 				s.publish(Event{Kind: EventError, Severity: SeverityCritical, Check: c.Name, Reason: "check " + c.Name + ": " + err.Error()})
 				continue
 			}
-			var opts []health.Option
+			opts := []health.Option{health.WithRedact(s.cfg.RedactEnv)}
 			if s.sup.opts.CheckMetrics != nil {
 				opts = append(opts, health.WithMetrics(s.sup.opts.CheckMetrics))
 			}

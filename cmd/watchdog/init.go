@@ -22,6 +22,7 @@ func initCmd(args []string, _, stderr io.Writer) int {
 	if fs.Parse(args) != nil {
 		return exitUsage
 	}
+	defer survivePipes()()
 	self, err := os.Executable()
 	if err != nil {
 		fmt.Fprintln(stderr, "init:", err)

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/debug"
+	"syscall"
 
 	"github.com/vigilhq/vigil/watchdog"
 )
@@ -97,4 +99,15 @@ func defaultConfig() string {
 		return p
 	}
 	return "vigil.yaml"
+}
+
+// survivePipes makes a write to a closed stdout or stderr (`watchdog run |
+// tee log`, tee gone after Ctrl-C) fail with EPIPE instead of killing the
+// process with SIGPIPE halfway through stopping its services. Notify, not
+// signal.Ignore: an ignored signal would stay ignored in every service the
+// watchdog starts, while a caught one is reset to the default at exec.
+func survivePipes() (stop func()) {
+	c := make(chan os.Signal, 1) // never read: SIGPIPE only has to be caught
+	signal.Notify(c, syscall.SIGPIPE)
+	return func() { signal.Stop(c) }
 }

@@ -21,17 +21,21 @@ import (
 	"github.com/vigilhq/vigil/watchdog/api"
 )
 
-// TestMain doubles as the watchdog (VIGIL_TEST_MAIN=1) and as a small HTTP
-// service (VIGIL_HELPER=http PORT), so tests can kill real processes.
+// TestMain doubles as the watchdog (VIGIL_TEST_MAIN=1) and as small
+// services (VIGIL_HELPER=http PORT, VIGIL_HELPER=accept), so tests can kill
+// real processes.
 func TestMain(m *testing.M) {
 	watchdog.ExecShim()
-	if os.Getenv("VIGIL_HELPER") == "http" {
+	switch os.Getenv("VIGIL_HELPER") {
+	case "http":
 		l, err := net.Listen("tcp", "127.0.0.1:"+os.Args[1])
 		if err != nil {
 			os.Exit(3)
 		}
 		_ = http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintf(w, "ok %d", os.Getpid()) }))
 		os.Exit(0)
+	case "accept":
+		os.Exit(blockingAccept())
 	}
 	if os.Getenv("VIGIL_TEST_MAIN") == "1" { // after VIGIL_HELPER: services inherit this
 		os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
@@ -67,6 +71,46 @@ func startWatchdog(t *testing.T, cfg string) *exec.Cmd {
 	return cmd
 }
 
+// writeConfig writes vigil.yaml into a new temp dir: api.socket in
+// {dir}/run, api.listen when listen is set, logs in {dir}/logs, then rest
+// (top-level YAML, services: and after), with every "{dir}" replaced by the
+// dir. It returns the dir, the file's path and a client for the socket.
+func writeConfig(t *testing.T, listen, rest string) (dir, path string, client *api.Client) {
+	t.Helper()
+	dir = t.TempDir()
+	y := "version: 1\napi:\n  socket: {dir}/run/vigil.sock\n"
+	if listen != "" {
+		y += "  listen: " + listen + "\n"
+	}
+	y += "logs:\n  dir: {dir}/logs\n" + rest
+	path = filepath.Join(dir, "vigil.yaml")
+	if err := os.WriteFile(path, []byte(strings.ReplaceAll(y, "{dir}", dir)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	client = api.NewSocketClient(filepath.Join(dir, "run", "vigil.sock"))
+	t.Cleanup(client.Close)
+	return dir, path, client
+}
+
+// waitRestarted waits until the first service runs with a pid other than
+// old, and kills the new process group at cleanup.
+func waitRestarted(t *testing.T, c *api.Client, old int, timeout time.Duration) watchdog.ServiceStatus {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		st, err := c.Status(context.Background())
+		if err == nil && len(st.Services) > 0 && st.Services[0].PID != 0 && st.Services[0].PID != old {
+			svc := st.Services[0]
+			t.Cleanup(func() { _ = syscall.Kill(-svc.PGID, syscall.SIGKILL) })
+			return svc
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %d killed, not restarted after %s: %+v %v", old, timeout, st, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func waitHealthy(t *testing.T, c *api.Client, timeout time.Duration) watchdog.Status {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
@@ -74,7 +118,8 @@ func waitHealthy(t *testing.T, c *api.Client, timeout time.Duration) watchdog.St
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		st, err := c.Status(ctx)
 		cancel()
-		if err == nil && st.Status == watchdog.HealthHealthy {
+		// The API may answer before Run has launched the services.
+		if err == nil && st.Status == watchdog.HealthHealthy && len(st.Services) > 0 {
 			return st
 		}
 		if time.Now().After(deadline) {
@@ -88,15 +133,8 @@ func waitHealthy(t *testing.T, c *api.Client, timeout time.Duration) watchdog.St
 // watchdog and start it again — zero failed probes, no service restarted,
 // the running process adopted.
 func TestKill9WatchdogAdoptsServices(t *testing.T) {
-	dir := t.TempDir()
 	port := freePort(t)
-	cfgPath := filepath.Join(dir, "vigil.yaml")
-	cfg := fmt.Sprintf(`version: 1
-api:
-  socket: %s/run/vigil.sock
-logs:
-  dir: %s/logs
-services:
+	_, cfgPath, client := writeConfig(t, "", fmt.Sprintf(`services:
   web:
     command: [%q, "%d"]
     env: {VIGIL_HELPER: http}
@@ -106,12 +144,7 @@ services:
         - http: {url: "http://127.0.0.1:%d/"}
           interval: 200ms
           timeout: 150ms
-`, dir, dir, os.Args[0], port, port, port)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	client := api.NewSocketClient(filepath.Join(dir, "run", "vigil.sock"))
-	defer client.Close()
+`, os.Args[0], port, port, port))
 
 	first := startWatchdog(t, cfgPath)
 	before := waitHealthy(t, client, 15*time.Second).Services[0]
@@ -178,20 +211,8 @@ services:
 	if err := syscall.Kill(before.PID, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		st, err := client.Status(context.Background())
-		if err == nil && st.Services[0].PID != 0 && st.Services[0].PID != before.PID {
-			t.Cleanup(func() { _ = syscall.Kill(-st.Services[0].PGID, syscall.SIGKILL) })
-			if !strings.Contains(st.Services[0].LastExit.Signal+fmt.Sprint(st.Services[0].LastExit.Code), "-1") {
-				t.Errorf("last exit of an adopted process = %+v, want code -1 (unknown)", st.Services[0].LastExit)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("adopted process killed, not restarted: %+v", st)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if exit := waitRestarted(t, client, before.PID, 10*time.Second).LastExit; !strings.Contains(exit.Signal+fmt.Sprint(exit.Code), "-1") {
+		t.Errorf("last exit of an adopted process = %+v, want code -1 (unknown)", exit)
 	}
 	if err := second.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -47,11 +47,24 @@ func runCmd(args []string, _, stderr io.Writer) int {
 	if fs.Parse(args) != nil {
 		return exitUsage
 	}
+	defer survivePipes()()
 	cfg, err := config.Load(*path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
+	// Before anything is adopted, started or bound: a second watchdog on
+	// the same config would adopt the first one's services, fail on the API
+	// and stop them.
+	lock, err := watchdog.LockInstance(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "watchdog:", err)
+		if errors.Is(err, watchdog.ErrAlreadyRunning) {
+			return exitUsage
+		}
+		return exitError
+	}
+	defer lock.Close()
 	var h slog.Handler = slog.NewTextHandler(stderr, nil)
 	if *format == "json" {
 		h = slog.NewJSONHandler(stderr, nil)

@@ -131,3 +131,24 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactEnvHidesEnvValues(t *testing.T) {
+	s := &Service{
+		SecretEnv: map[string]string{"FILE": "from-file"},
+		Env:       map[string]string{"SECRET_TOKEN": "tok-123", "QUOTED": `pa"ss\word`, "SHORT": "abc"},
+	}
+	tests := []struct{ in, want string }{
+		{"token=tok-123 file=from-file", "token=[redacted] file=[redacted]"},
+		{`output "pa\"ss\\word"`, `output "[redacted]"`}, // %q-quoted check output
+		{"raw pa\"ss\\word", "raw [redacted]"},
+		{"abc stays", "abc stays"},
+	}
+	for _, tc := range tests {
+		if got := s.RedactEnv(tc.in); got != tc.want {
+			t.Errorf("RedactEnv(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if got := s.Redact("tok-123"); got != "tok-123" {
+		t.Errorf("Redact(%q) = %q, want env values left to RedactEnv", "tok-123", got)
+	}
+}

@@ -3,6 +3,7 @@ package config
 import (
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -35,14 +36,29 @@ func (s *Service) Environ() []string {
 // Redact replaces every SecretEnv value of at least 4 bytes in text with
 // "[redacted]", longest first, so the supervisor can scrub its own log lines
 // and error messages before printing them.
-func (s *Service) Redact(text string) string {
-	if len(s.SecretEnv) == 0 {
-		return text
-	}
-	secrets := make([]string, 0, len(s.SecretEnv))
-	for _, v := range s.SecretEnv {
-		if len(v) >= redactMinLen && strings.Contains(text, v) {
-			secrets = append(secrets, v)
+func (s *Service) Redact(text string) string { return redact(text, s.SecretEnv) }
+
+// RedactEnv is Redact for text a check produced: it also hides every env
+// value. Checks run with the service's whole environment (an exec check can
+// print any of it), and their output reaches status, events, alerts and the
+// unauthenticated api.listen.
+func (s *Service) RedactEnv(text string) string { return redact(text, s.SecretEnv, s.Env) }
+
+// redact replaces the values of vars (at least redactMinLen bytes long) in
+// text, longest first, both as written and as escaped inside a %q quote.
+func redact(text string, vars ...map[string]string) string {
+	var secrets []string
+	for _, m := range vars {
+		for _, v := range m {
+			if len(v) < redactMinLen {
+				continue
+			}
+			q := strconv.Quote(v)
+			for _, form := range []string{v, q[1 : len(q)-1]} {
+				if strings.Contains(text, form) {
+					secrets = append(secrets, form)
+				}
+			}
 		}
 	}
 	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })

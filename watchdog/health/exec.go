@@ -23,9 +23,10 @@ const execWaitDelay = 500 * time.Millisecond
 // execChecker runs a command in its own process group; on timeout the whole
 // group is killed, and any members left after a normal exit are killed too.
 type execChecker struct {
-	argv []string
-	env  []string
-	dir  string
+	argv   []string
+	env    []string
+	dir    string
+	redact func(string) string
 }
 
 var _ Checker = execChecker{}
@@ -34,7 +35,11 @@ func newExec(cfg config.ExecCheck, deps Deps) (execChecker, error) {
 	if len(cfg.Command) == 0 || cfg.Command[0] == "" {
 		return execChecker{}, errors.New("exec.command is empty: set the program and its arguments, e.g. [pg_isready, -q]")
 	}
-	return execChecker{argv: cfg.Command, env: deps.Env, dir: deps.Dir}, nil
+	redact := deps.Redact
+	if redact == nil {
+		redact = func(s string) string { return s }
+	}
+	return execChecker{argv: cfg.Command, env: deps.Env, dir: deps.Dir, redact: redact}, nil
 }
 
 // Check runs the command and passes when it exits 0 before ctx is done.
@@ -54,7 +59,7 @@ func (e execChecker) Check(ctx context.Context) (string, error) {
 	// Leftover members (a backgrounded child) must not pile up across runs.
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	elapsed := time.Since(start)
-	text := out.String()
+	text := e.redact(out.String())
 	detail := fmt.Sprintf("exit 0 in %s", ms(elapsed))
 	if ctx.Err() != nil {
 		return "", fmt.Errorf("%s killed (whole process group) after %s: no exit before the check's timeout: output %s",

@@ -54,6 +54,10 @@ type Deps struct {
 	Env []string
 	// Dir is the working directory of exec checks ("" : the watchdog's own).
 	Dir string
+	// Redact scrubs secrets from exec checks' raw output before it is cut
+	// to a line or quoted, which could hide a secret from a later scrub
+	// (nil: none). Monitors scrub every result too (WithRedact).
+	Redact func(string) string
 }
 
 // New builds the Checker for c, whose exactly one kind field must be set.

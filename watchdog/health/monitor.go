@@ -49,6 +49,10 @@ func WithMetrics(m *Metrics) Option { return func(mon *Monitor) { mon.metrics = 
 // block for long.
 func WithOnRun(f func(Result)) Option { return func(mon *Monitor) { mon.onRun = f } }
 
+// WithRedact scrubs every result's Detail and Error with f before anyone
+// sees them (Snapshot, onChange, onRun): check output may echo secrets.
+func WithRedact(f func(string) string) Option { return func(mon *Monitor) { mon.redact = f } }
+
 // WithClock replaces time.Now for start-period arithmetic and LastRun (tests).
 // Run's interval and timeouts still use real timers.
 func WithClock(now func() time.Time) Option { return func(mon *Monitor) { mon.now = now } }
@@ -66,6 +70,7 @@ type Monitor struct {
 	chk      Checker
 	onChange func(Result)
 	onRun    func(Result)
+	redact   func(string) string
 	metrics  *Metrics
 	now      func() time.Time
 	grace    time.Duration // overdueGrace; shortened by tests
@@ -216,6 +221,9 @@ func (m *Monitor) record(o runOutcome) {
 	r.OK, r.Detail, r.Latency, r.LastRun, r.Error = o.err == nil, o.detail, o.latency, now, ""
 	if o.err != nil {
 		r.Error = o.err.Error()
+	}
+	if m.redact != nil {
+		r.Detail, r.Error = m.redact(r.Detail), m.redact(r.Error)
 	}
 	inStart := m.starting && m.cfg.StartPeriod > 0 && now.Sub(m.startedAt) < m.cfg.StartPeriod
 	switch {
