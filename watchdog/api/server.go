@@ -77,8 +77,7 @@ func (s *Server) Ready() <-chan struct{} { return s.ready }
 // Run binds the listeners and serves until ctx ends, then shuts both servers
 // down (in-flight requests get 5 s) and returns.
 func (s *Server) Run(ctx context.Context) error {
-	var servers []*http.Server
-	var listeners []net.Listener
+	var tcp, unix net.Listener
 	if s.opts.Listen != "" {
 		l, err := net.Listen("tcp", s.opts.Listen)
 		if err != nil {
@@ -87,36 +86,55 @@ func (s *Server) Run(ctx context.Context) error {
 		s.mu.Lock()
 		s.tcpAddr = l.Addr()
 		s.mu.Unlock()
-		servers = append(servers, &http.Server{Handler: s.handler(false), ReadHeaderTimeout: 5 * time.Second})
-		listeners = append(listeners, l)
+		tcp = l
 	}
 	if s.opts.Socket != "" {
 		l, err := listenUnix(s.opts.Socket)
 		if err != nil {
-			for _, l := range listeners {
-				l.Close()
+			if tcp != nil {
+				tcp.Close()
 			}
 			return err
 		}
-		servers = append(servers, &http.Server{Handler: s.handler(true), ReadHeaderTimeout: 5 * time.Second})
-		listeners = append(listeners, l)
+		unix = l
+		defer os.Remove(s.opts.Socket)
+	}
+	return s.serve(ctx, tcp, unix)
+}
+
+// serve serves the read-only API on tcp and the control API on unix (either
+// may be nil) until ctx ends or one of them fails, then shuts both down. It
+// returns once every Serve has returned.
+func (s *Server) serve(ctx context.Context, tcp, unix net.Listener) error {
+	var servers []*http.Server
+	var listeners []net.Listener
+	for _, l := range []struct {
+		l       net.Listener
+		control bool
+	}{{tcp, false}, {unix, true}} {
+		if l.l != nil {
+			servers = append(servers, &http.Server{Handler: s.handler(l.control), ReadHeaderTimeout: 5 * time.Second})
+			listeners = append(listeners, l.l)
+		}
 	}
 	close(s.ready)
 	errc := make(chan error, len(servers))
 	for i := range servers {
 		go func(srv *http.Server, l net.Listener) { errc <- srv.Serve(l) }(servers[i], listeners[i])
 	}
+	pending := len(servers) // results still to receive
 	var first error
 	select {
 	case <-ctx.Done():
 	case first = <-errc:
+		pending--
 	}
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for _, srv := range servers {
 		_ = srv.Shutdown(shut)
 	}
-	for range servers {
+	for ; pending > 0; pending-- {
 		if err := <-errc; first == nil && !errors.Is(err, http.ErrServerClosed) {
 			first = err
 		}
@@ -124,10 +142,10 @@ func (s *Server) Run(ctx context.Context) error {
 	if first != nil && errors.Is(first, http.ErrServerClosed) {
 		first = nil
 	}
-	if s.opts.Socket != "" {
-		_ = os.Remove(s.opts.Socket)
+	if first != nil {
+		return fmt.Errorf("api: %w", first)
 	}
-	return first
+	return nil
 }
 
 // listenUnix creates the control socket with mode 0600, replacing a stale one.
