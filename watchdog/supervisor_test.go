@@ -424,3 +424,41 @@ func TestMaxMemoryRestartsGracefully(t *testing.T) {
 	}
 	h.waitStarted("fat", 10*time.Second)
 }
+
+// TestLogPathRacesReload pins issue 10 defect 6: LogPath read the
+// configuration without the lock Reload writes it under (caught by -race).
+func TestLogPathRacesReload(t *testing.T) {
+	services := fmt.Sprintf("  app:\n    command: %s\n    env: {VIGIL_HELPER: sleep}\n", helperCmd(t))
+	h := startHarness(t, services)
+	h.waitStarted("app", 10*time.Second)
+	want, err := h.sup.LogPath("app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			if got, err := h.sup.LogPath("app"); err != nil || got != want {
+				done <- fmt.Errorf("LogPath(app) = %q, %v; want %q", got, err, want)
+				return
+			}
+		}
+	}()
+	for i := 0; i < 200; i++ {
+		if err := h.sup.Reload(parseConfig(t, h.dir, services)); err != nil {
+			t.Error(err)
+			break
+		}
+	}
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
