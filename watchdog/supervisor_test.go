@@ -462,3 +462,51 @@ func TestLogPathRacesReload(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestNoSpuriousLivenessRestartAfterStart pins issue 10 defect 7: the
+// second liveness run could come microseconds after the first, so a
+// service binding its port after 0.3 s was restarted for failures: 2 before
+// one interval had passed (7 restarts in 28 starts). Runs an interval
+// apart give it the first interval to bind.
+func TestNoSpuriousLivenessRestartAfterStart(t *testing.T) {
+	const starts = 5
+	port := freePort(t)
+	h := startHarness(t, fmt.Sprintf(`  slow:
+    command: %s
+    env: {VIGIL_HELPER: slowbind}
+    ports: [%d]
+    stop: {timeout: 1s}
+    health:
+      liveness:
+        - tcp: {address: "127.0.0.1:%d"}
+          interval: 400ms
+          timeout: 200ms
+          failures: 2
+`, helperCmd(t, strconv.Itoa(port), "300ms"), port, port))
+	var pid int
+	for i := 0; i < starts; i++ {
+		if i > 0 {
+			if err := h.sup.Restart(context.Background(), "slow"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st := h.waitStatus(fmt.Sprintf("start %d healthy", i+1), "slow", 15*time.Second, func(s watchdog.ServiceStatus) bool {
+			return s.PID != 0 && s.PID != pid && s.State == watchdog.StateRunning && s.Health == watchdog.HealthHealthy
+		})
+		pid = st.PID
+		if st.Restarts != i {
+			t.Fatalf("start %d: %d restarts, want %d (only those requested)", i+1, st.Restarts, i)
+		}
+	}
+	for {
+		select {
+		case ev := <-h.events:
+			if ev.Kind == watchdog.EventRestart && ev.Check != "" {
+				t.Errorf("liveness restart of a service that binds after 300ms: %s", ev.Reason)
+			}
+			continue
+		default:
+		}
+		break
+	}
+}
