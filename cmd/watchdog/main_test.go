@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -34,6 +35,13 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	if os.Getenv("VIGIL_TEST_MAIN") == "1" { // after VIGIL_HELPER: services inherit this
+		if n, err := strconv.ParseUint(os.Getenv("VIGIL_TEST_NOFILE"), 10, 64); err == nil {
+			// Both limits: the Go runtime raises the soft one to the hard one.
+			if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
+				fmt.Fprintln(os.Stderr, "setrlimit:", err)
+				os.Exit(4)
+			}
+		}
 		os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	goleak.VerifyTestMain(m)
@@ -50,10 +58,11 @@ func freePort(t *testing.T) int {
 }
 
 // startWatchdog runs `watchdog run -c cfg` as a real process.
-func startWatchdog(t *testing.T, cfg string) *exec.Cmd {
+// env adds to the test's environment.
+func startWatchdog(t *testing.T, cfg string, env ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "run", "-c", cfg)
-	cmd.Env = append(os.Environ(), "VIGIL_TEST_MAIN=1")
+	cmd.Env = append(append(os.Environ(), "VIGIL_TEST_MAIN=1"), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

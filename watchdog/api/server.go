@@ -43,7 +43,22 @@ type Options struct {
 	// Gatherer serves /metrics; nil serves the default registry.
 	Gatherer prometheus.Gatherer
 	Logger   *slog.Logger
+	// ReadHeaderTimeout bounds reading a request's headers, from accept or
+	// from the end of the previous request; default 5s.
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection idle this long; default 60s.
+	IdleTimeout time.Duration
+	// MaxConns caps Listen's open connections; further clients wait in the
+	// kernel's backlog. Default: a quarter of RLIMIT_NOFILE, 4 to 512, so
+	// idle clients cannot take the descriptors supervision needs.
+	MaxConns int
 }
+
+// Defaults for Options.
+const (
+	DefaultReadHeaderTimeout = 5 * time.Second
+	DefaultIdleTimeout       = 60 * time.Second
+)
 
 // Server is the API. Run serves until its context ends.
 type Server struct {
@@ -60,6 +75,15 @@ type Server struct {
 func New(sup Supervisor, opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.ReadHeaderTimeout <= 0 {
+		opts.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = DefaultIdleTimeout
+	}
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = connCap()
 	}
 	return &Server{sup: sup, opts: opts, log: opts.Logger, ready: make(chan struct{})}
 }
@@ -86,7 +110,7 @@ func (s *Server) Run(ctx context.Context) error {
 		s.mu.Lock()
 		s.tcpAddr = l.Addr()
 		s.mu.Unlock()
-		tcp = l
+		tcp = newLimitListener(l, s.opts.MaxConns)
 	}
 	if s.opts.Socket != "" {
 		l, err := listenUnix(s.opts.Socket)
@@ -113,7 +137,8 @@ func (s *Server) serve(ctx context.Context, tcp, unix net.Listener) error {
 		control bool
 	}{{tcp, false}, {unix, true}} {
 		if l.l != nil {
-			servers = append(servers, &http.Server{Handler: s.handler(l.control), ReadHeaderTimeout: 5 * time.Second})
+			servers = append(servers, &http.Server{Handler: s.handler(l.control),
+				ReadHeaderTimeout: s.opts.ReadHeaderTimeout, IdleTimeout: s.opts.IdleTimeout})
 			listeners = append(listeners, l.l)
 		}
 	}
