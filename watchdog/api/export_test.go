@@ -10,3 +10,6 @@ import (
 func (s *Server) ServeOn(ctx context.Context, tcp, unix net.Listener) error {
 	return s.serve(ctx, tcp, unix)
 }
+
+// ListenUnix is listenUnix, for tests of the control socket's creation.
+var ListenUnix = listenUnix

@@ -173,9 +173,16 @@ func (s *Server) serve(ctx context.Context, tcp, unix net.Listener) error {
 	return nil
 }
 
-// listenUnix creates the control socket with mode 0600, replacing a stale one.
+// maxSocketPath is the longest unix socket path Linux accepts.
+const maxSocketPath = 107
+
+// listenUnix creates the control socket with mode 0600, replacing a stale
+// one. It binds the socket in a fresh 0700 directory next to path, sets the
+// mode there and renames it into place: it is never reachable at a mode the
+// umask left wider, and no process-wide umask change races other files.
 func listenUnix(path string) (net.Listener, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("api.socket dir: %w", err)
 	}
 	if _, err := os.Stat(path); err == nil {
@@ -183,15 +190,29 @@ func listenUnix(path string) (net.Listener, error) {
 			c.Close()
 			return nil, fmt.Errorf("api.socket %s: another watchdog is answering there: stop it or use another socket path", path)
 		}
-		_ = os.Remove(path)
 	}
-	l, err := net.Listen("unix", path)
+	private, err := os.MkdirTemp(dir, ".v") // mode 0700
+	if err != nil {
+		return nil, fmt.Errorf("api.socket %s: private directory: %w", path, err)
+	}
+	defer os.RemoveAll(private)
+	tmp := filepath.Join(private, "s")
+	if len(tmp) > maxSocketPath {
+		return nil, fmt.Errorf("api.socket %s: it is first bound at %s, %d bytes, over the %d Linux allows: shorten api.socket by %d bytes",
+			path, tmp, len(tmp), maxSocketPath, len(tmp)-maxSocketPath)
+	}
+	l, err := net.Listen("unix", tmp)
 	if err != nil {
 		return nil, fmt.Errorf("api.socket %s: %w", path, err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	l.(*net.UnixListener).SetUnlinkOnClose(false) // Run removes path itself
+	if err := os.Chmod(tmp, 0o600); err != nil {
 		l.Close()
 		return nil, fmt.Errorf("api.socket %s: chmod 0600: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil { // replaces a stale socket
+		l.Close()
+		return nil, fmt.Errorf("api.socket %s: %w", path, err)
 	}
 	return l, nil
 }
