@@ -510,3 +510,21 @@ func TestNoSpuriousLivenessRestartAfterStart(t *testing.T) {
 		break
 	}
 }
+
+// TestMissingWorkingDirNamed pins issue 10 item 15: a missing dir: read
+// "fork/exec /bin/sleep: no such file or directory", blaming the command.
+func TestMissingWorkingDirNamed(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "gone")
+	h := startHarness(t, fmt.Sprintf(`  app:
+    command: ["/bin/sleep", "60"]
+    dir: %s
+`, missing))
+	ev := h.waitEvent("start failure", 10*time.Second, func(ev watchdog.Event) bool {
+		return ev.Service == "app" && ev.Kind == watchdog.EventError
+	})
+	for _, want := range []string{"working dir " + missing, "does not exist", "create it or fix dir:"} {
+		if !strings.Contains(ev.Reason, want) {
+			t.Errorf("start failure reason = %q, want it to contain %q", ev.Reason, want)
+		}
+	}
+}
