@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -26,22 +25,7 @@ func TestIdleConnectionsStarveRestart(t *testing.T) {
 	const nofile, idle = 64, 60
 	dir := t.TempDir()
 	port, apiPort := freePort(t), freePort(t)
-	cfgPath := filepath.Join(dir, "vigil.yaml")
-	cfg := fmt.Sprintf(`version: 1
-api:
-  listen: 127.0.0.1:%d
-  socket: %s/run/vigil.sock
-logs:
-  dir: %s/logs
-services:
-  web:
-    command: [%q, "%d"]
-    env: {VIGIL_HELPER: http}
-    ports: [%d]
-`, apiPort, dir, dir, os.Args[0], port, port)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfgPath := writeWebConfig(t, dir, fmt.Sprintf("  listen: 127.0.0.1:%d\n  socket: %s/run/vigil.sock\n", apiPort, dir), port, "")
 	client := api.NewSocketClient(filepath.Join(dir, "run", "vigil.sock"))
 	defer client.Close()
 	wd := startWatchdog(t, cfgPath, fmt.Sprintf("VIGIL_TEST_NOFILE=%d", nofile))

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -19,21 +17,7 @@ func TestFlagsAfterServiceName(t *testing.T) {
 	dir := t.TempDir()
 	port := freePort(t)
 	sock := filepath.Join(dir, "run", "vigil.sock")
-	cfgPath := filepath.Join(dir, "vigil.yaml")
-	cfg := fmt.Sprintf(`version: 1
-api:
-  socket: %s
-logs:
-  dir: %s/logs
-services:
-  web:
-    command: [%q, "%d"]
-    env: {VIGIL_HELPER: http}
-    ports: [%d]
-`, sock, dir, os.Args[0], port, port)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfgPath := writeWebConfig(t, dir, "  socket: "+sock+"\n", port, "")
 	client := api.NewSocketClient(sock)
 	defer client.Close()
 	wd := startWatchdog(t, cfgPath)

@@ -57,6 +57,28 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// writeWebConfig writes dir/vigil.yaml with the api keys apiYAML (indented
+// lines), logs in dir/logs and one service, web: the http helper on port,
+// with the service keys extra (indented lines) added. It returns the path.
+func writeWebConfig(t *testing.T, dir, apiYAML string, port int, extra string) string {
+	t.Helper()
+	cfg := fmt.Sprintf(`version: 1
+api:
+%slogs:
+  dir: %s/logs
+services:
+  web:
+    command: [%q, "%d"]
+    env: {VIGIL_HELPER: http}
+    ports: [%d]
+%s`, apiYAML, dir, os.Args[0], port, port, extra)
+	path := filepath.Join(dir, "vigil.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // startWatchdog runs `watchdog run -c cfg` as a real process.
 // env adds to the test's environment.
 func startWatchdog(t *testing.T, cfg string, env ...string) *exec.Cmd {
@@ -99,26 +121,12 @@ func waitHealthy(t *testing.T, c *api.Client, timeout time.Duration) watchdog.St
 func TestKill9WatchdogAdoptsServices(t *testing.T) {
 	dir := t.TempDir()
 	port := freePort(t)
-	cfgPath := filepath.Join(dir, "vigil.yaml")
-	cfg := fmt.Sprintf(`version: 1
-api:
-  socket: %s/run/vigil.sock
-logs:
-  dir: %s/logs
-services:
-  web:
-    command: [%q, "%d"]
-    env: {VIGIL_HELPER: http}
-    ports: [%d]
-    health:
+	cfgPath := writeWebConfig(t, dir, "  socket: "+dir+"/run/vigil.sock\n", port, fmt.Sprintf(`    health:
       liveness:
         - http: {url: "http://127.0.0.1:%d/"}
           interval: 200ms
           timeout: 150ms
-`, dir, dir, os.Args[0], port, port, port)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`, port))
 	client := api.NewSocketClient(filepath.Join(dir, "run", "vigil.sock"))
 	defer client.Close()
 
