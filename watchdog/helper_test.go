@@ -48,6 +48,21 @@ func helperMain(mode string, args []string) int {
 		mux.HandleFunc("/health", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintf(w, "ok %d", os.Getpid()) })
 		_ = http.Serve(l, mux)
 		return 0
+	case "slowbind": // slowbind PORT AFTER: listen on PORT only after AFTER, then serve until killed
+		d, _ := time.ParseDuration(arg(1))
+		time.Sleep(d)
+		l, err := net.Listen("tcp", "127.0.0.1:"+arg(0))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "listen:", err)
+			return 3
+		}
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return 0
+			}
+			c.Close()
+		}
 	case "exit": // exit CODE AFTER
 		d, _ := time.ParseDuration(arg(1))
 		time.Sleep(d)

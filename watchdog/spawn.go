@@ -79,6 +79,12 @@ func spawn(cfg *config.Service, logPath string, env []string, extraFiles []*os.F
 		cmd.SysProcAttr.Credential = cred
 	}
 	if err := cmd.Start(); err != nil {
+		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ENOTDIR) {
+			// chdir and exec both fail this way: say which it was.
+			if st, serr := os.Stat(cfg.Dir); serr != nil || !st.IsDir() {
+				return nil, fmt.Errorf("working dir %s does not exist or is not a directory: create it or fix dir: in the config", cfg.Dir)
+			}
+		}
 		if errors.Is(err, syscall.EACCES) && cmd.SysProcAttr.Credential != nil {
 			return nil, fmt.Errorf("exec %s as user %q: %w: that user must be able to enter dir %s and execute the command", argv[0], cfg.User, err, cfg.Dir)
 		}

@@ -308,14 +308,17 @@ func (s *Supervisor) Restart(ctx context.Context, name string) error {
 	return svc.do(ctx, opRestart, "restart requested")
 }
 
-// LogPath returns the log file of a configured service.
+// LogPath returns the log file service name writes to.
 func (s *Supervisor) LogPath(name string) (string, error) {
-	if _, err := s.lookup(name); err != nil {
+	svc, err := s.lookup(name)
+	if err != nil {
 		return "", err
 	}
-	return s.logPath(name), nil
+	return svc.logPath, nil // fixed when the service is launched
 }
 
+// logPath is the log file of service name under the configuration in
+// force. Callers hold s.mu: Reload replaces s.cfg.
 func (s *Supervisor) logPath(name string) string {
 	return logs.Path(s.cfg.Logs.Dir, name)
 }

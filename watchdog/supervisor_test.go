@@ -424,3 +424,109 @@ func TestMaxMemoryRestartsGracefully(t *testing.T) {
 	}
 	h.waitStarted("fat", 10*time.Second)
 }
+
+// TestLogPathRacesReload pins issue 10 defect 6: LogPath read the
+// configuration without the lock Reload writes it under (caught by -race).
+func TestLogPathRacesReload(t *testing.T) {
+	services := fmt.Sprintf("  app:\n    command: %s\n    env: {VIGIL_HELPER: sleep}\n", helperCmd(t))
+	h := startHarness(t, services)
+	h.waitStarted("app", 10*time.Second)
+	want, err := h.sup.LogPath("app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			if got, err := h.sup.LogPath("app"); err != nil || got != want {
+				done <- fmt.Errorf("LogPath(app) = %q, %v; want %q", got, err, want)
+				return
+			}
+		}
+	}()
+	for i := 0; i < 200; i++ {
+		if err := h.sup.Reload(parseConfig(t, h.dir, services)); err != nil {
+			t.Error(err)
+			break
+		}
+	}
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestNoSpuriousLivenessRestartAfterStart pins issue 10 defect 7: the
+// second liveness run could come microseconds after the first, so a
+// service binding its port after 0.3 s was restarted for failures: 2 before
+// one interval had passed (7 restarts in 28 starts). Runs an interval
+// apart give it the first interval (800ms, room for a loaded machine) to
+// bind; before, the second run came 0–800ms after the first, failing about
+// 40% of starts (all 8 pass by luck 2% of the time).
+func TestNoSpuriousLivenessRestartAfterStart(t *testing.T) {
+	const starts = 8
+	port := freePort(t)
+	h := startHarness(t, fmt.Sprintf(`  slow:
+    command: %s
+    env: {VIGIL_HELPER: slowbind}
+    ports: [%d]
+    stop: {timeout: 1s}
+    health:
+      liveness:
+        - tcp: {address: "127.0.0.1:%d"}
+          interval: 800ms
+          timeout: 200ms
+          failures: 2
+`, helperCmd(t, strconv.Itoa(port), "300ms"), port, port))
+	var pid int
+	for i := 0; i < starts; i++ {
+		if i > 0 {
+			if err := h.sup.Restart(context.Background(), "slow"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st := h.waitStatus(fmt.Sprintf("start %d healthy", i+1), "slow", 15*time.Second, func(s watchdog.ServiceStatus) bool {
+			return s.PID != 0 && s.PID != pid && s.State == watchdog.StateRunning && s.Health == watchdog.HealthHealthy
+		})
+		pid = st.PID
+		if st.Restarts != i {
+			t.Fatalf("start %d: %d restarts, want %d (only those requested)", i+1, st.Restarts, i)
+		}
+	}
+	for {
+		select {
+		case ev := <-h.events:
+			if ev.Kind == watchdog.EventRestart && ev.Check != "" {
+				t.Errorf("liveness restart of a service that binds after 300ms: %s", ev.Reason)
+			}
+			continue
+		default:
+		}
+		break
+	}
+}
+
+// TestMissingWorkingDirNamed pins issue 10 item 15: a missing dir: read
+// "fork/exec /bin/sleep: no such file or directory", blaming the command.
+func TestMissingWorkingDirNamed(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "gone")
+	h := startHarness(t, fmt.Sprintf(`  app:
+    command: ["/bin/sleep", "60"]
+    dir: %s
+`, missing))
+	ev := h.waitEvent("start failure", 10*time.Second, func(ev watchdog.Event) bool {
+		return ev.Service == "app" && ev.Kind == watchdog.EventError
+	})
+	for _, want := range []string{"working dir " + missing, "does not exist", "create it or fix dir:"} {
+		if !strings.Contains(ev.Reason, want) {
+			t.Errorf("start failure reason = %q, want it to contain %q", ev.Reason, want)
+		}
+	}
+}

@@ -18,21 +18,23 @@ import (
 	"github.com/vigilhq/vigil/watchdog/config"
 )
 
-// clientFlags are the flags every control command shares.
+// clientFlags are the flags every control command shares, and the
+// positional arguments connect found among them.
 type clientFlags struct {
 	fs     *flag.FlagSet
 	path   *string
 	socket *string
+	args   []string
 }
 
-func newClientFlags(name string, stderr io.Writer) clientFlags {
+func newClientFlags(name string, stderr io.Writer) *clientFlags {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	return clientFlags{fs: fs, path: fs.String("c", defaultConfig(), "config file (for api.socket)"), socket: fs.String("socket", "", "control socket (default: the config's api.socket)")}
+	return &clientFlags{fs: fs, path: fs.String("c", defaultConfig(), "config file (for api.socket)"), socket: fs.String("socket", "", "control socket (default: the config's api.socket)")}
 }
 
 // client connects to the socket named by --socket or the config.
-func (f clientFlags) client() (*api.Client, error) {
+func (f *clientFlags) client() (*api.Client, error) {
 	if *f.socket != "" {
 		return api.NewSocketClient(*f.socket), nil
 	}
@@ -43,13 +45,15 @@ func (f clientFlags) client() (*api.Client, error) {
 	return api.NewSocketClient(cfg.API.Socket), nil
 }
 
-// connect parses args and connects to the watchdog. On failure it has
-// reported the problem and returns the exit code to use.
-func (f clientFlags) connect(args []string, stderr io.Writer, nargs int, usage string) (*api.Client, int) {
-	if f.fs.Parse(args) != nil {
+// connect parses args (flags may come before or after the positional
+// arguments) and connects to the watchdog. On failure it has reported the
+// problem and returns the exit code to use.
+func (f *clientFlags) connect(args []string, stderr io.Writer, nargs int, usage string) (*api.Client, int) {
+	var err error
+	if f.args, err = parseAnywhere(f.fs, args); err != nil {
 		return nil, exitUsage
 	}
-	if nargs >= 0 && f.fs.NArg() != nargs {
+	if nargs >= 0 && len(f.args) != nargs {
 		fmt.Fprintln(stderr, usage)
 		return nil, exitUsage
 	}
@@ -126,9 +130,9 @@ func controlCmd(op string) command {
 		defer c.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		st, err := c.Control(ctx, op, f.fs.Arg(0))
+		st, err := c.Control(ctx, op, f.args[0])
 		if err != nil {
-			fmt.Fprintf(stderr, "%s %s: %v\n", op, f.fs.Arg(0), err)
+			fmt.Fprintf(stderr, "%s %s: %v\n", op, f.args[0], err)
 			return exitError
 		}
 		fmt.Fprintf(stdout, "%s: %s (%s) pid %d\n", st.Name, st.State, st.Health, st.PID)
@@ -164,7 +168,7 @@ func logsCmd(args []string, stdout, stderr io.Writer) int {
 	defer c.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := c.Logs(ctx, f.fs.Arg(0), *n, *follow, stdout); err != nil {
+	if err := c.Logs(ctx, f.args[0], *n, *follow, stdout); err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitError
 	}

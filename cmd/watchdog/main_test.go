@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -38,6 +39,13 @@ func TestMain(m *testing.M) {
 		os.Exit(blockingAccept())
 	}
 	if os.Getenv("VIGIL_TEST_MAIN") == "1" { // after VIGIL_HELPER: services inherit this
+		if n, err := strconv.ParseUint(os.Getenv("VIGIL_TEST_NOFILE"), 10, 64); err == nil {
+			// Both limits: the Go runtime raises the soft one to the hard one.
+			if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
+				fmt.Fprintln(os.Stderr, "setrlimit:", err)
+				os.Exit(4)
+			}
+		}
 		os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	goleak.VerifyTestMain(m)
@@ -53,11 +61,34 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// startWatchdog runs `watchdog run -c cfg` as a real process.
-func startWatchdog(t *testing.T, cfg string) *exec.Cmd {
+// writeWebConfig writes dir/vigil.yaml with the api keys apiYAML (indented
+// lines), logs in dir/logs and one service, web: the http helper on port,
+// with the service keys extra (indented lines) added. It returns the path.
+func writeWebConfig(t *testing.T, dir, apiYAML string, port int, extra string) string {
+	t.Helper()
+	cfg := fmt.Sprintf(`version: 1
+api:
+%slogs:
+  dir: %s/logs
+services:
+  web:
+    command: [%q, "%d"]
+    env: {VIGIL_HELPER: http}
+    ports: [%d]
+%s`, apiYAML, dir, os.Args[0], port, port, extra)
+	path := filepath.Join(dir, "vigil.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// startWatchdog runs `watchdog run -c cfg` as a real process; env adds to
+// the test's environment.
+func startWatchdog(t *testing.T, cfg string, env ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "run", "-c", cfg)
-	cmd.Env = append(os.Environ(), "VIGIL_TEST_MAIN=1")
+	cmd.Env = append(append(os.Environ(), "VIGIL_TEST_MAIN=1"), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

@@ -43,7 +43,22 @@ type Options struct {
 	// Gatherer serves /metrics; nil serves the default registry.
 	Gatherer prometheus.Gatherer
 	Logger   *slog.Logger
+	// ReadHeaderTimeout bounds reading a request's headers, from accept or
+	// from the end of the previous request; default 5s.
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection idle this long; default 60s.
+	IdleTimeout time.Duration
+	// MaxConns caps Listen's open connections; further clients wait in the
+	// kernel's backlog. Default: a quarter of RLIMIT_NOFILE, 4 to 512, so
+	// idle clients cannot take the descriptors supervision needs.
+	MaxConns int
 }
+
+// Defaults for Options.
+const (
+	DefaultReadHeaderTimeout = 5 * time.Second
+	DefaultIdleTimeout       = 60 * time.Second
+)
 
 // Server is the API. Run serves until its context ends.
 type Server struct {
@@ -61,6 +76,15 @@ func New(sup Supervisor, opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.ReadHeaderTimeout <= 0 {
+		opts.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = DefaultIdleTimeout
+	}
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = connCap()
+	}
 	return &Server{sup: sup, opts: opts, log: opts.Logger, ready: make(chan struct{})}
 }
 
@@ -77,8 +101,7 @@ func (s *Server) Ready() <-chan struct{} { return s.ready }
 // Run binds the listeners and serves until ctx ends, then shuts both servers
 // down (in-flight requests get 5 s) and returns.
 func (s *Server) Run(ctx context.Context) error {
-	var servers []*http.Server
-	var listeners []net.Listener
+	var tcp, unix net.Listener
 	if s.opts.Listen != "" {
 		l, err := net.Listen("tcp", s.opts.Listen)
 		if err != nil {
@@ -87,36 +110,56 @@ func (s *Server) Run(ctx context.Context) error {
 		s.mu.Lock()
 		s.tcpAddr = l.Addr()
 		s.mu.Unlock()
-		servers = append(servers, &http.Server{Handler: s.handler(false), ReadHeaderTimeout: 5 * time.Second})
-		listeners = append(listeners, l)
+		tcp = newLimitListener(l, s.opts.MaxConns)
 	}
 	if s.opts.Socket != "" {
 		l, err := listenUnix(s.opts.Socket)
 		if err != nil {
-			for _, l := range listeners {
-				l.Close()
+			if tcp != nil {
+				tcp.Close()
 			}
 			return err
 		}
-		servers = append(servers, &http.Server{Handler: s.handler(true), ReadHeaderTimeout: 5 * time.Second})
-		listeners = append(listeners, l)
+		unix = l
+		defer os.Remove(s.opts.Socket)
+	}
+	return s.serve(ctx, tcp, unix)
+}
+
+// serve serves the read-only API on tcp and the control API on unix (either
+// may be nil) until ctx ends or one of them fails, then shuts both down. It
+// returns once every Serve has returned.
+func (s *Server) serve(ctx context.Context, tcp, unix net.Listener) error {
+	var servers []*http.Server
+	var listeners []net.Listener
+	for _, l := range []struct {
+		l       net.Listener
+		control bool
+	}{{tcp, false}, {unix, true}} {
+		if l.l != nil {
+			servers = append(servers, &http.Server{Handler: s.handler(l.control),
+				ReadHeaderTimeout: s.opts.ReadHeaderTimeout, IdleTimeout: s.opts.IdleTimeout})
+			listeners = append(listeners, l.l)
+		}
 	}
 	close(s.ready)
 	errc := make(chan error, len(servers))
 	for i := range servers {
 		go func(srv *http.Server, l net.Listener) { errc <- srv.Serve(l) }(servers[i], listeners[i])
 	}
+	pending := len(servers) // results still to receive
 	var first error
 	select {
 	case <-ctx.Done():
 	case first = <-errc:
+		pending--
 	}
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for _, srv := range servers {
 		_ = srv.Shutdown(shut)
 	}
-	for range servers {
+	for ; pending > 0; pending-- {
 		if err := <-errc; first == nil && !errors.Is(err, http.ErrServerClosed) {
 			first = err
 		}
@@ -124,15 +167,22 @@ func (s *Server) Run(ctx context.Context) error {
 	if first != nil && errors.Is(first, http.ErrServerClosed) {
 		first = nil
 	}
-	if s.opts.Socket != "" {
-		_ = os.Remove(s.opts.Socket)
+	if first != nil {
+		return fmt.Errorf("api: %w", first)
 	}
-	return first
+	return nil
 }
 
-// listenUnix creates the control socket with mode 0600, replacing a stale one.
+// maxSocketPath is the longest unix socket path Linux accepts.
+const maxSocketPath = 107
+
+// listenUnix creates the control socket with mode 0600, replacing a stale
+// one. It binds the socket in a fresh 0700 directory next to path, sets the
+// mode there and renames it into place: it is never reachable at a mode the
+// umask left wider, and no process-wide umask change races other files.
 func listenUnix(path string) (net.Listener, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("api.socket dir: %w", err)
 	}
 	if _, err := os.Stat(path); err == nil {
@@ -140,15 +190,29 @@ func listenUnix(path string) (net.Listener, error) {
 			c.Close()
 			return nil, fmt.Errorf("api.socket %s: another watchdog is answering there: stop it or use another socket path", path)
 		}
-		_ = os.Remove(path)
 	}
-	l, err := net.Listen("unix", path)
+	private, err := os.MkdirTemp(dir, ".v") // mode 0700
+	if err != nil {
+		return nil, fmt.Errorf("api.socket %s: private directory: %w", path, err)
+	}
+	defer os.RemoveAll(private)
+	tmp := filepath.Join(private, "s")
+	if len(tmp) > maxSocketPath {
+		return nil, fmt.Errorf("api.socket %s: it is first bound at %s, %d bytes, over the %d Linux allows: shorten api.socket by %d bytes",
+			path, tmp, len(tmp), maxSocketPath, len(tmp)-maxSocketPath)
+	}
+	l, err := net.Listen("unix", tmp)
 	if err != nil {
 		return nil, fmt.Errorf("api.socket %s: %w", path, err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	l.(*net.UnixListener).SetUnlinkOnClose(false) // Run removes path itself
+	if err := os.Chmod(tmp, 0o600); err != nil {
 		l.Close()
 		return nil, fmt.Errorf("api.socket %s: chmod 0600: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil { // replaces a stale socket
+		l.Close()
+		return nil, fmt.Errorf("api.socket %s: %w", path, err)
 	}
 	return l, nil
 }

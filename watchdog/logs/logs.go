@@ -7,6 +7,7 @@ package logs
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -106,6 +107,10 @@ func prune(path string, r Rotation) error {
 	return nil
 }
 
+// MaxLine is the longest line Tail returns whole; the rest of a longer line
+// is dropped and replaced by a marker saying how much was.
+const MaxLine = 1 << 20
+
 // Tail returns the last n lines of path (n <= 0: 100).
 func Tail(path string, n int) ([]string, error) {
 	if n <= 0 {
@@ -123,16 +128,52 @@ func Tail(path string, n int) ([]string, error) {
 			return nil, err
 		}
 	}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	br := bufio.NewReaderSize(f, 64<<10)
 	var ring []string
-	for sc.Scan() {
-		ring = append(ring, sc.Text())
-		if len(ring) > n {
-			ring = ring[1:]
+	for {
+		line, err := readLine(br)
+		if line != nil {
+			ring = append(ring, string(line))
+			if len(ring) > n {
+				ring = ring[1:]
+			}
+		}
+		if err == io.EOF {
+			return ring, nil
+		}
+		if err != nil {
+			return ring, err
 		}
 	}
-	return ring, sc.Err()
+}
+
+// readLine returns the next line without its newline, cut to MaxLine bytes
+// plus a marker; nil at the end of the input.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	var line []byte
+	dropped := 0
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if err == nil {
+			chunk = bytes.TrimSuffix(bytes.TrimSuffix(chunk, []byte("\n")), []byte("\r"))
+		}
+		keep := min(len(chunk), MaxLine-len(line))
+		line = append(line, chunk[:keep]...)
+		dropped += len(chunk) - keep
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if dropped > 0 {
+			line = fmt.Appendf(line, " [line truncated: %d more bytes]", dropped)
+		}
+		if err == io.EOF && line == nil {
+			return nil, io.EOF
+		}
+		if line == nil {
+			line = []byte{}
+		}
+		return line, err
+	}
 }
 
 // Files lists path and its rotated siblings, newest first.

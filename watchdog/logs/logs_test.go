@@ -53,3 +53,26 @@ func TestTail(t *testing.T) {
 		t.Fatalf("Tail(3) = %v, %v", got, err)
 	}
 }
+
+// TestTailLineOverOneMiB pins issue 10 item 15: one line over 1 MiB made
+// Tail (and `watchdog logs`) fail with "bufio.Scanner: token too long".
+func TestTailLineOverOneMiB(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "svc.log")
+	long := strings.Repeat("x", MaxLine+5000)
+	if err := os.WriteFile(path, []byte("before\n"+long+"\nafter\r\n\nlast"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Tail(path, 10)
+	if err != nil {
+		t.Fatalf("Tail() error = %v, want the lines", err)
+	}
+	want := []string{"before", strings.Repeat("x", MaxLine) + " [line truncated: 5000 more bytes]", "after", "", "last"}
+	if len(got) != len(want) {
+		t.Fatalf("Tail() = %d lines, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("Tail() line %d = %.60q… (%d bytes), want %.60q… (%d bytes)", i, got[i], len(got[i]), want[i], len(want[i]))
+		}
+	}
+}
