@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
 	"syscall"
 	"testing"
@@ -45,6 +46,30 @@ func helper(h string) int {
 		return 0
 	case "supervise":
 		return supervise(arg)
+	case "termwait": // exits 0 on SIGTERM, after at most five minutes anyway
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, syscall.SIGTERM)
+		fmt.Println("ready")
+		select {
+		case <-sigs:
+			return 0
+		case <-time.After(5 * time.Minute):
+			return 1
+		}
+	case "parent": // runs a termwait child, prints its pid, then how it ended
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), helperEnv+"=termwait")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		out, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		_, _ = bufio.NewReader(out).ReadString('\n')
+		fmt.Println(cmd.Process.Pid)
+		err := cmd.Wait()
+		fmt.Printf("child ended: %v\n", err)
+		return 0
 	}
 	fmt.Fprintf(os.Stderr, "unknown helper %q\n", h)
 	return 2
