@@ -125,14 +125,18 @@ func Evaluate(obj Objectives, results []ScenarioResult) []Breach {
 func evalRecovery(obj Objectives, r ScenarioResult) []Breach {
 	var out []Breach
 	for _, f := range r.Faults {
+		bound := obj.RecoveryMax
+		if f.RecoveryMax > 0 && f.RecoveryMax < bound {
+			bound = f.RecoveryMax
+		}
 		for _, rec := range f.Recoveries {
-			b := Breach{Scenario: r.Name, Fault: f.Name, Target: rec.Target, SLO: SLORecovery, Want: "< " + Dur(obj.RecoveryMax)}
+			b := Breach{Scenario: r.Name, Fault: f.Name, Target: rec.Target, SLO: SLORecovery, Want: "< " + Dur(bound)}
 			switch {
 			case rec.Status == NoData:
 				b.Got = "no probe after injection (prober stopped?)"
 			case rec.Status == NotRecovered:
 				b.Got = fmt.Sprintf("not recovered (%d good probes in a row never seen within %v)", r.K, Dur(rec.Duration))
-			case rec.Duration >= obj.RecoveryMax:
+			case rec.Duration >= bound:
 				b.Got = Dur(rec.Duration)
 			default:
 				continue

@@ -119,3 +119,33 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyCanaryCatchesABlindChecker: a checker that reports the deleted
+// canary lost passes and the canary is taken out of its figures; one that
+// does not (blinded) or whose counts break acknowledged − lost ≤ present is
+// an error, so a run cannot report "lost 0" on writes it lost.
+func TestVerifyCanaryCatchesABlindChecker(t *testing.T) {
+	l := NewLedger()
+	for _, k := range []string{"a", "b", "canary"} {
+		l.Attempt(k)
+		l.Ack(k, "1")
+	}
+	good := Check(l, map[string]int{"a": 1, "b": 1})
+	got, err := good.VerifyCanary("canary")
+	if err != nil || len(got.Lost) != 0 || got.Acknowledged != 2 || got.Attempted != 2 {
+		t.Fatalf("VerifyCanary on an honest check = %+v, %v; want no loss left and 2 acknowledged", got, err)
+	}
+	if len(good.Lost) != 1 {
+		t.Fatalf("VerifyCanary changed its receiver's Lost: %v", good.Lost)
+	}
+	blind := good
+	blind.Lost = []string{}
+	if _, err := blind.VerifyCanary("canary"); err == nil {
+		t.Error("VerifyCanary on a check that lost nothing yet misses a row = nil, want 'blind'")
+	}
+	missesCanary := Check(l, map[string]int{"a": 1})
+	missesCanary.Lost = []string{"b"} // counts "b" but not the canary
+	if _, err := missesCanary.VerifyCanary("canary"); err == nil {
+		t.Error("VerifyCanary when the canary is not reported lost = nil, want an error")
+	}
+}

@@ -23,6 +23,9 @@ type Window struct {
 	// failure is charged to the fault only on these; failures elsewhere
 	// are collateral. nil means every target; empty, none.
 	Radius []string `json:"radius"`
+	// RecoveryMax, when set, bounds this fault's recovery more tightly
+	// than the objective (Evaluate judges against the smaller).
+	RecoveryMax time.Duration `json:"recovery_max_ns,omitempty"`
 }
 
 // Reaches reports whether target is inside w's blast radius.

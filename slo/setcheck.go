@@ -1,6 +1,10 @@
 package slo
 
-import "sort"
+import (
+	"fmt"
+	"slices"
+	"sort"
+)
 
 // SetResult is the Jepsen-style set check of a Ledger against the keys read
 // back from the database after the run. Every key list is sorted.
@@ -71,4 +75,25 @@ func Check(l *Ledger, present map[string]int) SetResult {
 	}
 	sort.Strings(r.Unexpected)
 	return r
+}
+
+// VerifyCanary checks the checker at run time and then takes the canary
+// out of the result. The canary is a write the run acknowledged and then
+// deleted from the database on purpose before reading back: a set check
+// that does not report it lost is blind, and so is one whose figures break
+// the count invariant acknowledged − lost ≤ present. The returned result
+// is s without the canary (it is not the system's loss).
+func (s SetResult) VerifyCanary(canary string) (SetResult, error) {
+	if s.Acknowledged-len(s.Lost) > s.Present {
+		return s, fmt.Errorf("set check is blind: %d acknowledged − %d lost > %d present: acknowledged writes are missing without being counted lost",
+			s.Acknowledged, len(s.Lost), s.Present)
+	}
+	i := slices.Index(s.Lost, canary)
+	if i < 0 {
+		return s, fmt.Errorf("set check is blind: the canary %s was acknowledged and deleted before read-back, yet not reported lost", canary)
+	}
+	s.Lost = slices.Delete(slices.Clone(s.Lost), i, i+1)
+	s.Attempted--
+	s.Acknowledged--
+	return s, nil
 }

@@ -26,6 +26,11 @@ type Workload struct {
 	MaxInFlight int           // concurrent writes; default 8
 	MaxOps      int           // cap on writes started; default Rate × Duration (rounded up)
 	OpTimeout   time.Duration // bound on each write; default 5s
+	// Retries is how many more times a write whose outcome is unknown is
+	// sent with the same key (each bounded by OpTimeout, 100 ms apart
+	// doubling to 1.6 s), as clients of an idempotent API do. The key's
+	// final outcome is recorded.
+	Retries int
 	// Seed makes the key sequence reproducible; required (non-zero) so it
 	// can be printed in the report.
 	Seed   int64
@@ -134,9 +139,19 @@ func (w Workload) Run(ctx context.Context, l *Ledger) error {
 }
 
 func (w Workload) write(ctx context.Context, l *Ledger, key string, timeout time.Duration) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	id, err, definite := w.Do(ctx, key)
+	var (
+		id       string
+		err      error
+		definite bool
+	)
+	pause := 100 * time.Millisecond
+	for try := 0; ; try++ {
+		id, err, definite = w.once(ctx, key, timeout)
+		if err == nil || definite || try >= w.Retries || !sleep(ctx, pause) {
+			break
+		}
+		pause = min(2*pause, 1600*time.Millisecond)
+	}
 	switch {
 	case err == nil:
 		l.Ack(key, id)
@@ -144,5 +159,24 @@ func (w Workload) write(ctx context.Context, l *Ledger, key string, timeout time
 		l.Fail(key, err)
 	default:
 		l.Unknown(key, err)
+	}
+}
+
+// once sends one write of key, bounded by timeout.
+func (w Workload) once(ctx context.Context, key string, timeout time.Duration) (string, error, bool) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return w.Do(ctx, key)
+}
+
+// sleep waits d; false when ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }

@@ -163,3 +163,52 @@ func TestWorkloadKeysReproducibleAndUnique(t *testing.T) {
 		seen[k] = true
 	}
 }
+
+// TestWorkloadRetriesUnknownOutcomesWithTheSameKey: a write whose outcome is
+// unknown is sent again with its key, up to Retries more times; the final
+// outcome is what the ledger records, and a definite failure is not retried.
+func TestWorkloadRetriesUnknownOutcomesWithTheSameKey(t *testing.T) {
+	tests := []struct {
+		name      string
+		retries   int
+		answers   []string // per call: "ok", "unknown", "fail"
+		wantCalls int
+		want      Outcome
+	}{
+		{"unknown then ok is acknowledged", 3, []string{"unknown", "unknown", "ok"}, 3, Acknowledged},
+		{"unknown every time stays unknown", 2, []string{"unknown", "unknown", "unknown", "ok"}, 3, Indeterminate},
+		{"a definite failure is final", 3, []string{"fail", "ok"}, 1, Failed},
+		{"no retries by default", 0, []string{"unknown", "ok"}, 1, Indeterminate},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var keys []string
+			w := Workload{Rate: 1, Duration: time.Minute, MaxOps: 1, Seed: 7, Retries: tc.retries,
+				Do: func(_ context.Context, key string) (string, error, bool) {
+					keys = append(keys, key)
+					switch tc.answers[len(keys)-1] {
+					case "ok":
+						return "1", nil, false
+					case "fail":
+						return "", errors.New("400"), true
+					}
+					return "", errors.New("503"), false
+				}}
+			l := NewLedger()
+			if err := w.Run(context.Background(), l); err != nil {
+				t.Fatal(err)
+			}
+			if len(keys) != tc.wantCalls {
+				t.Fatalf("calls = %d, want %d", len(keys), tc.wantCalls)
+			}
+			for _, k := range keys {
+				if k != keys[0] {
+					t.Fatalf("retry used key %q, want the first key %q", k, keys[0])
+				}
+			}
+			if e := l.Entries(); len(e) != 1 || e[0].Outcome != tc.want {
+				t.Fatalf("ledger = %+v, want one entry %v", e, tc.want)
+			}
+		})
+	}
+}

@@ -39,6 +39,7 @@ func Kinds() map[string]map[string]Action {
 			"kill":   {Doc: "SIGKILL the service's process group leader (target: service)"},
 			"term":   {Doc: "SIGTERM the service's process: a graceful exit the watchdog restarts"},
 			"freeze": {Timed: true, Doc: "SIGSTOP the service, SIGCONT on revert (a hang)"},
+			"wedge":  {Timed: true, Doc: "ptrace-stop every thread of the service: it acts on no SIGTERM or SIGCONT, only SIGKILL ends it; detached on revert"},
 		},
 		"container": {
 			"kill":    {Timed: true, Reach: ReachDependents, Doc: "SIGKILL a container (target: postgres, toxiproxy, solana, stack); started again after duration"},
@@ -58,6 +59,8 @@ func Kinds() map[string]map[string]Action {
 			"flood":  {Timed: true, Params: []string{"port", "connections"}, Doc: "open connections to the port (bounded count and time)"},
 		},
 		"postgres": {
+			"abort_commit": {Timed: true, Reach: ReachDependents, Params: []string{"table", "probability"},
+				Doc: "abort a share (probability, default 0.3) of the transactions inserting into table (default payments) at COMMIT, after the INSERT succeeded"},
 			"terminate": {Reach: ReachDependents, Doc: "terminate the application's backends (pg_terminate_backend)"},
 			"kill":      {Timed: true, Reach: ReachDependents, Doc: "SIGKILL the postmaster; restarted after duration (crash recovery)"},
 		},

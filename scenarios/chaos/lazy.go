@@ -69,3 +69,19 @@ func terminateFault(dsn string) (faults.Fault, error) {
 	}
 	return &faults.PGTerminate{DSN: dsn, Database: cfg.Database, AllowNone: true}, nil
 }
+
+// abortCommitFault builds the abort_commit fault on dsn from spec's params.
+func abortCommitFault(dsn string, spec FaultSpec) (faults.Fault, error) {
+	f := &faults.AbortCommit{DSN: dsn, Table: "payments", Probability: 0.3}
+	if v, ok := spec.Params["table"]; ok {
+		f.Table = v
+	}
+	if v, ok := spec.Params["probability"]; ok {
+		p, err := strconv.ParseFloat(v, 64)
+		if err != nil || p <= 0 || p > 1 {
+			return nil, fmt.Errorf("params.probability %q: want a share in (0, 1], e.g. 0.3", v)
+		}
+		f.Probability = p
+	}
+	return f, nil
+}

@@ -97,6 +97,10 @@ func (f localFaults) MakeFault(spec FaultSpec) (faults.Fault, error) {
 			return nil, err
 		}
 		return floodFault(spec, func(context.Context) (string, error) { return fmt.Sprintf("127.0.0.1:%d", port), nil })
+	case "postgres abort_commit":
+		return abortCommitFault(f.t.PostgresDSN, spec)
+	case "process wedge":
+		return &faults.Wedge{Service: spec.Target, Finder: finder}, nil
 	case "postgres terminate":
 		return terminateFault(f.t.PostgresDSN)
 	case "watchdog kill":

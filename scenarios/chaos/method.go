@@ -133,7 +133,7 @@ func (m *method) injectOne(ctx context.Context, spec FaultSpec, i int, fs *fault
 	now := time.Now()
 	fs.injected++
 	fs.revert = rv
-	fs.window = slo.Window{Name: spec.Name, Injected: now, Radius: m.r.radius(m.s, spec)}
+	fs.window = slo.Window{Name: spec.Name, Injected: now, Radius: m.r.radius(m.s, spec), RecoveryMax: spec.RecoveryMax}
 	if spec.Every > 0 {
 		fs.window.Reverted = now
 	}

@@ -106,3 +106,20 @@ func ReadBack(ctx context.Context, dsn, prefix string) (map[string]int, error) {
 	}
 	return out, nil
 }
+
+// DeleteKey deletes the payment holding key (the set check's canary).
+func DeleteKey(ctx context.Context, dsn, key string) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	tag, err := conn.Exec(ctx, `DELETE FROM payments WHERE idempotency_key = $1`, key)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("deleted %d rows of key %s, want 1", tag.RowsAffected(), key)
+	}
+	return nil
+}

@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -228,18 +229,56 @@ func (r *Runner) readBack(ctx context.Context, s *Scenario, rec *recording, res 
 	}
 	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	canary, err := r.writeCanary(rctx, rec)
+	if err != nil {
+		r.Journal.Add(Note{Kind: NoteError, Scenario: s.Name, Msg: err.Error()})
+		return fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
 	present, err := ReadBack(rctx, r.Target.PostgresDSN, rec.prefix)
 	if err != nil {
 		r.Journal.Add(Note{Kind: NoteError, Scenario: s.Name, Msg: err.Error()})
 		return fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
-	set := slo.Check(rec.ledger, present)
+	set, err := slo.Check(rec.ledger, present).VerifyCanary(canary)
+	r.Journal.Check(NoteReadback, s.Name, err == nil, "canary %s acknowledged, deleted and reported lost: %v", canary, cmp.Or(err, errCanaryOK))
+	if err != nil {
+		res.Deviations = append(res.Deviations, err.Error())
+	}
 	res.Input.Set = &set
 	r.Journal.Check(NoteReadback, s.Name, set.OK(),
 		"%d attempted, %d acknowledged, %d failed, %d unknown; %d present; lost %d, duplicates %d, unexpected %d, recovered %d",
 		set.Attempted, set.Acknowledged, set.Failed, set.Unknown, set.Present,
 		len(set.Lost), len(set.Duplicates), len(set.Unexpected)+len(set.FailedPresent), len(set.Recovered))
 	return nil
+}
+
+// errCanaryOK is what the journal says of a set check that saw the canary.
+var errCanaryOK = errors.New("the set check sees lost writes")
+
+// writeCanary writes one payment through pgapi as the workload does,
+// records it acknowledged, then deletes its row: the set check must report
+// it lost (slo.SetResult.VerifyCanary), or it is blind.
+func (r *Runner) writeCanary(ctx context.Context, rec *recording) (string, error) {
+	key := rec.prefix + "-canary"
+	w := PaymentWriter{URL: r.Target.URLs["pgapi"], Client: r.Target.httpClient(false)}
+	rec.ledger.Attempt(key)
+	var (
+		id  string
+		err error
+	)
+	for try := 0; try < 5; try++ {
+		if id, err, _ = w.Write(ctx, key); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("canary write for the set check: %w", err)
+	}
+	rec.ledger.Ack(key, id)
+	if err := DeleteKey(ctx, r.Target.PostgresDSN, key); err != nil {
+		return "", fmt.Errorf("canary delete for the set check: %w", err)
+	}
+	return key, nil
 }
 
 // recording is the probes, observer and workload of one scenario run.
@@ -286,7 +325,7 @@ func (r *Runner) startRecording(ctx context.Context, s *Scenario, targets []slo.
 	client := r.Target.httpClient(true)
 	w := slo.Workload{
 		Rate: s.Load.PaymentsPerSecond, Duration: s.Load.Duration,
-		MaxInFlight: s.Load.MaxInFlight, OpTimeout: s.Load.OpTimeout,
+		MaxInFlight: s.Load.MaxInFlight, OpTimeout: s.Load.OpTimeout, Retries: s.Load.Retries,
 		Seed: s.Seed, Prefix: rec.prefix,
 		Do: PaymentWriter{URL: r.Target.URLs["pgapi"], Client: client}.Write,
 	}

@@ -62,6 +62,10 @@ type Load struct {
 	MaxInFlight int `yaml:"max_in_flight"`
 	// OpTimeout bounds one write; default 5s.
 	OpTimeout time.Duration `yaml:"op_timeout"`
+	// Retries is how many times a write whose outcome is unknown (a 5xx,
+	// a reset, a timeout) is sent again with the same Idempotency-Key, as
+	// pgapi's 503 asks clients to; default 0.
+	Retries int `yaml:"retries"`
 }
 
 // Probe is one user-facing endpoint the prober checks every 100 ms.
@@ -95,6 +99,11 @@ type FaultSpec struct {
 	// Every repeats an instantaneous fault every interval for Duration
 	// (a crash loop). Recovery is measured from the last repetition.
 	Every time.Duration `yaml:"every"`
+	// RecoveryMax, when set, is a tighter recovery bound for this fault
+	// than the scenario's objective: what the fault may cost when the
+	// watchdog does its job (e.g. a restart after a stable run is
+	// immediate), so a regression well under 30 s still fails.
+	RecoveryMax time.Duration `yaml:"recovery_max"`
 }
 
 // End is when the fault is over, from the start of the method.

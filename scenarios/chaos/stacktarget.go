@@ -190,6 +190,10 @@ func (f *stackFaults) MakeFault(spec FaultSpec) (faults.Fault, error) {
 			return nil, fmt.Errorf("port flood target %q is not pgapi, bankapi or reconapi", spec.Target)
 		}
 		return floodFault(spec, func(ctx context.Context) (string, error) { return f.endpoint(ctx, false, get) })
+	case "postgres abort_commit":
+		return abortCommitFault(f.s.Endpoints.PostgresDSN, spec)
+	case "process wedge":
+		return &faults.Wedge{Service: spec.Target, Finder: f.finder()}, nil
 	case "postgres terminate":
 		return terminateFault(f.s.Endpoints.PostgresDSN)
 	case "watchdog kill":

@@ -23,6 +23,8 @@ const (
 	MaxRate = 500
 	// MaxRepeats bounds how often one fault may repeat (every).
 	MaxRepeats = 100
+	// MaxRetries bounds load.retries.
+	MaxRetries = 10
 	// MinEvery is the shortest repeat interval.
 	MinEvery = 500 * time.Millisecond
 )
@@ -118,6 +120,9 @@ func (l Load) validate(p *problems) {
 	if l.OpTimeout < 0 || l.OpTimeout > time.Minute {
 		p.add("load.op_timeout", "op_timeout %v must be between 0 and 1m", l.OpTimeout)
 	}
+	if l.Retries < 0 || l.Retries > MaxRetries {
+		p.add("load.retries", "retries %d must be between 0 and %d", l.Retries, MaxRetries)
+	}
 }
 
 func (pr Probe) validate(p *problems, path string) {
@@ -158,6 +163,9 @@ func (f FaultSpec) validate(p *problems, path string) {
 	}
 	if f.At < 0 {
 		p.add(path+".at", "at %v must not be negative", f.At)
+	}
+	if f.RecoveryMax < 0 {
+		p.add(path+".recovery_max", "recovery_max %v must not be negative", f.RecoveryMax)
 	}
 	switch {
 	case a.Timed && f.Every > 0:
