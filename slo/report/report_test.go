@@ -69,6 +69,29 @@ func passing() Report {
 	return newReport(scenario("pg-kill", 10, false), scenario("pg-slow", 50, false))
 }
 
+// stalled is a 2-minute run in which the harness stalled on one tick in
+// ten (the control failed): INCONCLUSIVE. Its fault reaches only "web",
+// which stays up; "api" fails 5 probes at +60 s that no fault explains
+// (collateral).
+func stalled(name string) slo.ScenarioResult {
+	const total = 1200
+	api, web := slo.Timeline{Target: "api"}, slo.Timeline{Target: "web"}
+	control := slo.Timeline{Target: "control"}
+	var ticks []time.Time
+	for i := range total {
+		at := t0.Add(time.Duration(i) * step)
+		ticks = append(ticks, at)
+		api.Probes = append(api.Probes, slo.Probe{Time: at, Tick: at, OK: i < 604 || i >= 609})
+		web.Probes = append(web.Probes, slo.Probe{Time: at, Tick: at, OK: true})
+		control.Probes = append(control.Probes, slo.Probe{Time: at, Tick: at, OK: i%10 != 3})
+	}
+	return slo.Analyze(slo.ScenarioInput{
+		Name: name, Seed: 77, Start: t0, End: t0.Add(total * step), ProbeInterval: step,
+		Timelines: []slo.Timeline{api, web}, Control: &control, Ticks: ticks,
+		Faults: []slo.Window{{Name: "cut-web", Injected: t0.Add(10 * time.Second), Reverted: t0.Add(20 * time.Second), Radius: []string{"web"}}},
+	}, slo.DefaultObjectives())
+}
+
 func TestNewJudgesAndDownsamples(t *testing.T) {
 	r := New(Meta{MaxPoints: 100}, slo.DefaultObjectives(), []slo.ScenarioResult{scenario("pg-slow", 310, true)})
 	if r.Passed || len(r.Breaches) != 2 {
@@ -222,10 +245,68 @@ func TestMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := buf.String()
-	for _, want := range []string{"**FAIL** (2 breaches)", "| pg-slow | 1234 |", "| **release** |", `scenario "pg-slow" fault "kill &lt;pg&gt; & co" target "api": recovery breached: got 31s`, "lost-writes breached", "`pg-kill=1234`"} {
+	for _, want := range []string{"| pg-slow | 1234 |", "| **release** |", `scenario "pg-slow" fault "kill &lt;pg&gt; & co" target "api": recovery breached: got 31s`,
+		"lost-writes breached", "`pg-kill=1234`", "| pg-slow | kill &lt;pg&gt; & co | 10.0 | 11.0 | api | recovered | 31s | 310 | 5s |", "## Harness", "## Collateral"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
+	}
+}
+
+// TestMarkdownFirstScreen pins what a reader sees before scrolling: the
+// verdict, why, and a line per scenario.
+func TestMarkdownFirstScreen(t *testing.T) {
+	tests := []struct {
+		name string
+		r    Report
+		want []string // in order, within the first 12 lines
+	}{
+		{
+			name: "breach",
+			r:    failing(),
+			want: []string{
+				"# FAIL: Vigil SLO report v0.1.0",
+				"**FAIL**: do not ship: 2 SLO breaches.",
+				`- **recovery breached** in scenario "pg-slow" fault "kill &lt;pg&gt; & co" target "api": got 31s, want &lt; 30s`,
+				`- **lost-writes breached** in scenario "pg-slow" fault "kill &lt;pg&gt; & co": got 1 of 3 acknowledged writes lost (first: k2), want ≤ 0`,
+				"| Scenario | Worst recovery | Voided ticks | Collateral (failed probes outside any fault) | Lost writes | Verdict |",
+				"| pg-kill | 1s (kill &lt;pg&gt; & co → api) | – | none | 0 of 3 acked | PASS |",
+				"| pg-slow | 31s (kill &lt;pg&gt; & co → api) | – | none | 1 of 3 acked | FAIL |",
+			},
+		},
+		{
+			name: "inconclusive",
+			r:    newReport(scenario("pg-kill", 10, false), stalled("noisy")),
+			want: []string{
+				"# INCONCLUSIVE: Vigil SLO report v0.1.0",
+				"**INCONCLUSIVE**: cannot tell: 1 scenario could not be judged; rerun before shipping.",
+				`- **INCONCLUSIVE** in scenario "noisy": 120 of 1200 probe ticks voided by harness stalls`,
+				"| noisy | no impact | 120 of 1200 (10.0 %) | api 5 | – | INCONCLUSIVE |",
+			},
+		},
+		{
+			name: "pass",
+			r:    passing(),
+			want: []string{"# PASS: Vigil SLO report v0.1.0", "**PASS**: ship: every SLO met in 2 scenarios.", "| pg-slow | 5s (kill &lt;pg&gt; & co → api) | – | none | 0 of 3 acked | PASS |"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteMarkdown(&buf, tc.r); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.SplitN(buf.String(), "\n", 13)
+			screen := strings.Join(lines[:min(len(lines), 12)], "\n")
+			at := 0
+			for _, want := range tc.want {
+				i := strings.Index(screen[at:], want)
+				if i < 0 {
+					t.Fatalf("first screen lacks %q after byte %d:\n%s", want, at, screen)
+				}
+				at += i + len(want)
+			}
+		})
 	}
 }
 
