@@ -210,6 +210,46 @@ func TestHTMLWellFormedWithFaultWindow(t *testing.T) {
 	}
 }
 
+// TestHTMLFirstScreen pins what the page shows before its first section:
+// the verdict, why, and a line per scenario; voided probes are drawn grey
+// (class void) and the legend says so.
+func TestHTMLFirstScreen(t *testing.T) {
+	tests := []struct {
+		name  string
+		r     Report
+		first []string // all before the first <h2>
+		voids int      // void segments in the timelines
+	}{
+		{name: "breach", r: failing(), first: []string{`<p class="verdict FAIL">FAIL</p>`, "do not ship: 2 SLO breaches",
+			"<strong>recovery breached</strong> in scenario &#34;pg-slow&#34; fault &#34;kill &lt;pg&gt; &amp; co&#34; target &#34;api&#34;: got 31s, want &lt; 30s",
+			`<td class="">31s (kill &lt;pg&gt; &amp; co → api)</td>`, `<td class="FAIL">FAIL</td>`}},
+		{name: "inconclusive", r: newReport(stalled("noisy")), voids: 240, first: []string{`<p class="verdict INCONCLUSIVE">INCONCLUSIVE</p>`,
+			"<strong>INCONCLUSIVE</strong> in scenario &#34;noisy&#34;: 120 of 1200 probe ticks voided by harness stalls",
+			`<td class="">120 of 1200 (10.0 %)</td><td class="">api 5</td>`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteHTML(&buf, tc.r); err != nil {
+				t.Fatal(err)
+			}
+			page := buf.String()
+			head, _, _ := strings.Cut(page, "<h2")
+			for _, want := range tc.first {
+				if !strings.Contains(head, want) {
+					t.Errorf("first screen lacks %q:\n%s", want, head)
+				}
+			}
+			if got := strings.Count(page, `<rect class="void"`); got != tc.voids {
+				t.Errorf("void segments = %d, want %d", got, tc.voids)
+			}
+			if !strings.Contains(page, "voided: harness stall, not judged") {
+				t.Error("legend does not explain voided probes")
+			}
+		})
+	}
+}
+
 func TestJUnitParses(t *testing.T) {
 	var buf bytes.Buffer
 	if err := WriteJUnit(&buf, failing()); err != nil {
