@@ -80,31 +80,31 @@ func (r Report) scenarioVerdict(scenario string) string {
 	return VerdictPass
 }
 
-// worstRecovery names s's worst recovery over every fault and target (by
-// status, then duration) with its fault and target.
-func worstRecovery(s slo.ScenarioResult) string {
-	var (
-		worst slo.Recovery
-		fault string
-	)
+// worstOf returns s's worst recovery over every fault and target (by
+// status, then duration) and its fault; ok is false when there is none.
+func worstOf(s slo.ScenarioResult) (worst slo.Recovery, fault string, ok bool) {
 	for _, f := range s.Faults {
 		for _, rec := range f.Recoveries {
-			if fault == "" || rec.Status > worst.Status || (rec.Status == worst.Status && rec.Duration > worst.Duration) {
-				worst, fault = rec, f.Name
+			if !ok || rec.Status > worst.Status || (rec.Status == worst.Status && rec.Duration > worst.Duration) {
+				worst, fault, ok = rec, f.Name, true
 			}
 		}
 	}
+	return worst, fault, ok
+}
+
+// worstRecovery names s's worst recovery with its fault and target.
+func worstRecovery(s slo.ScenarioResult) string {
+	worst, fault, ok := worstOf(s)
 	switch {
 	case len(s.Faults) == 0:
 		return "no faults"
-	case fault == "":
+	case !ok:
 		return "no target in any fault's radius"
 	case worst.Status == slo.NoImpact:
 		return "no impact"
-	case worst.Status == slo.Recovered:
-		return fmt.Sprintf("%s (%s → %s)", slo.Dur(worst.Duration), fault, worst.Target)
 	}
-	return fmt.Sprintf("%s %s (%s → %s)", worst.Status, slo.Dur(worst.Duration), fault, worst.Target)
+	return fmt.Sprintf("%s (%s → %s)", recoveryText(worst), fault, worst.Target)
 }
 
 // voidedCell is "n of total" voided ticks, with the share when any was
