@@ -47,8 +47,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 		a, l, d, u := setCells(s)
 		return []string{a, l, d, u}
 	},
-	"worstRecovery":   worstRecovery,
-	"releaseVerdict":  func(r Report) string { return verdict(len(r.breachesFor(slo.ReleaseScenario, slo.SLOAvailability)) == 0) },
+	"releaseVerdict":  releaseVerdict,
 	"faultTable":      func(s slo.ScenarioResult) table { return faultTable(s) },
 	"harnessTable":    func(s slo.ScenarioResult) table { return harnessTable(s) },
 	"collateralTable": func(s slo.ScenarioResult) table { return collateralTable(s) },
@@ -116,15 +115,16 @@ p.legend { font-size: 13px; margin: 0.3em 0; }
 <p class="meta"><code>{{.R.GitDescribe}}</code>, generated {{rfc3339 .R.Generated}}, schema {{.R.SchemaVersion}}. Objectives: recovery &lt; {{dur .R.Objectives.RecoveryMax}}; availability ≥ {{pct .R.Objectives.Availability}} (30-day projection); lost acknowledged writes ≤ {{.R.Objectives.MaxLost}}; no duplicate or unexpected write.</p>
 <h2>Availability and writes</h2>
 <table>
-<tr><th>Scenario</th><th>Seed</th><th>Faults</th><th>Worst recovery</th><th>Target</th><th>Availability (run)</th><th>Budget spent (run)</th><th>Projected 30 d</th><th>Faults/30 d the budget allows</th><th>Acked</th><th>Lost</th><th>Dup</th><th>Unexpected</th><th>Verdict</th></tr>
+<tr><th>Scenario</th><th>Seed</th><th>Faults</th><th>Target</th><th>Availability (run)</th><th>Budget spent (run)</th><th>Projected 30 d</th><th>Faults/30 d the budget allows</th><th>Acked</th><th>Lost</th><th>Dup</th><th>Unexpected</th><th>Verdict</th></tr>
 {{- range .Scenarios}}{{$s := .}}{{$set := setCells .Set}}
 {{- range .Targets}}
-<tr><td>{{$s.Name}}</td><td>{{$s.Seed}}</td><td>{{len $s.Faults}}</td><td>{{worstRecovery $s.ScenarioResult}}</td><td>{{.Target}}</td><td>{{pct .Ratio}} ({{.Good}}/{{.Total}})</td><td>{{f1 .BudgetSpent}} %</td><td>{{pct .Projection.Availability}}</td><td>{{if lt .Projection.FaultsAllowed 0}}no limit{{else}}{{.Projection.FaultsAllowed}}{{end}}</td>{{range $set}}<td>{{.}}</td>{{end}}<td class="{{$s.Verdict}}">{{$s.Verdict}}</td></tr>
+<tr><td>{{$s.Name}}</td><td>{{$s.Seed}}</td><td>{{len $s.Faults}}</td><td>{{.Target}}</td><td>{{pct .Ratio}} ({{.Good}}/{{.Total}})</td><td>{{f1 .BudgetSpent}} %</td><td>{{pct .Projection.Availability}}</td><td>{{if lt .Projection.FaultsAllowed 0}}no limit{{else}}{{.Projection.FaultsAllowed}}{{end}}</td>{{range $set}}<td>{{.}}</td>{{end}}<td class="{{$s.Verdict}}">{{$s.Verdict}}</td></tr>
 {{- end}}
 {{- end}}
 {{- $rv := releaseVerdict .R}}
-<tr><th>release</th><td></td><td>{{.R.Aggregate.Faults}}</td><td>p95 {{dur .R.Aggregate.RecoveryP95}}, max {{dur .R.Aggregate.RecoveryMax}}</td><td>all</td><td>{{pct .R.Aggregate.Ratio}} raw, not judged</td><td>{{f1 .R.Aggregate.BudgetSpent}} %</td><td>{{pct .R.Aggregate.Projected}} ({{dur .R.Aggregate.Downtime30d}} per 30 d, {{f1 .R.Aggregate.ProjectedBudgetSpent}} % of budget)</td><td></td><td></td><td>{{.R.Aggregate.Lost}}</td><td>{{.R.Aggregate.Duplicates}}</td><td>{{.R.Aggregate.Unexpected}}</td><td class="{{$rv}}">{{$rv}}</td></tr>
+<tr><th>release</th><td></td><td>{{.R.Aggregate.Faults}}</td><td>all</td><td>{{pct .R.Aggregate.Ratio}} raw, not judged</td><td>{{f1 .R.Aggregate.BudgetSpent}} %</td><td>{{pct .R.Aggregate.Projected}} ({{dur .R.Aggregate.Downtime30d}} per 30 d, {{f1 .R.Aggregate.ProjectedBudgetSpent}} % of budget)</td><td></td><td></td><td>{{.R.Aggregate.Lost}}</td><td>{{.R.Aggregate.Duplicates}}</td><td>{{.R.Aggregate.Unexpected}}</td><td class="{{$rv}}">{{$rv}}</td></tr>
 </table>
+<p>Release: recovery p95 {{dur .R.Aggregate.RecoveryP95}}, max {{dur .R.Aggregate.RecoveryMax}} over {{.R.Aggregate.Faults}} faults.</p>
 <h2>Breaches</h2>
 {{- if .R.Breaches}}
 <ul>

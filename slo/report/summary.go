@@ -80,6 +80,9 @@ func (r Report) scenarioVerdict(scenario string) string {
 	return VerdictPass
 }
 
+// releaseVerdict is FAIL when the release aggregate breached, else PASS.
+func releaseVerdict(r Report) string { return r.scenarioVerdict(slo.ReleaseScenario) }
+
 // worstOf returns s's worst recovery over every fault and target (by
 // status, then duration) and its fault; ok is false when there is none.
 func worstOf(s slo.ScenarioResult) (worst slo.Recovery, fault string, ok bool) {
