@@ -38,6 +38,12 @@ const (
 	VoidedRise = 0.05
 )
 
+// Margins states the noise margins Diff applies, for its callers to print.
+func Margins() string {
+	return fmt.Sprintf("recovery and downtime up more than max(%d probe intervals, %v) and %.0f %% and by the recovery streak K in failed probes; voided ticks up more than %.0f points",
+		MarginIntervals, MarginMin, MarginGrowth*100, VoidedRise*100)
+}
+
 // Regression is one way a new report is worse than an old one.
 type Regression struct {
 	Scenario string `json:"scenario"`         // scenario name, or slo.ReleaseScenario
