@@ -63,7 +63,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 const htmlSource = `{{define "table"}}<table>
 <tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr>
 {{- range .Rows}}
-<tr>{{range .}}<td class="{{cellClass .}}">{{.}}</td>{{end}}</tr>
+<tr>{{range .}}<td{{with cellClass .}} class="{{.}}"{{end}}>{{.}}</td>{{end}}</tr>
 {{- end}}
 </table>{{end -}}
 <!DOCTYPE html>

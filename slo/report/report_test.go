@@ -118,7 +118,7 @@ func TestNewJudgesAndDownsamples(t *testing.T) {
 
 func TestJSONRoundTrip(t *testing.T) {
 	empty := slo.Analyze(slo.ScenarioInput{Name: "empty", Timelines: []slo.Timeline{{Target: "api"}}}, slo.DefaultObjectives())
-	for _, r := range []Report{failing(), passing(), newReport(), newReport(empty)} {
+	for _, r := range []Report{failing(), passing(), newReport(), newReport(empty), newReport(stalled("noisy", 10))} {
 		var buf bytes.Buffer
 		if err := WriteJSON(&buf, r); err != nil {
 			t.Fatal(err)
@@ -228,10 +228,10 @@ func TestHTMLFirstScreen(t *testing.T) {
 	}{
 		{name: "breach", r: failing(), first: []string{`<p class="verdict FAIL">FAIL</p>`, "do not ship: 2 SLO breaches",
 			"<strong>recovery breached</strong> in scenario &#34;pg-slow&#34; fault &#34;kill &lt;pg&gt; &amp; co&#34; target &#34;api&#34;: got 31s, want &lt; 30s",
-			`<td class="">31s (kill &lt;pg&gt; &amp; co → api)</td>`, `<td class="FAIL">FAIL</td>`}},
+			`<td>31s (kill &lt;pg&gt; &amp; co → api)</td>`, `<td class="FAIL">FAIL</td>`}},
 		{name: "inconclusive", r: newReport(stalled("noisy", 10)), voids: 240, first: []string{`<p class="verdict INCONCLUSIVE">INCONCLUSIVE</p>`,
 			"<strong>INCONCLUSIVE</strong> in scenario &#34;noisy&#34;: 120 of 1200 probe ticks voided by harness stalls",
-			`<td class="">120 of 1200 (10.0 %)</td><td class="">api 5</td>`}},
+			`<td>120 of 1200 (10.0 %)</td><td>api 5</td>`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
