@@ -77,7 +77,8 @@ func Diff(old, new Report) []Regression {
 		recs := recoveryRegressions(o, s)
 		out = append(out, recs...)
 		out = append(out, availabilityRegressions(o, s, recs)...)
-		if rise := s.Harness.VoidShare() - o.Harness.VoidShare(); s.Harness.Ticks > 0 && rise > VoidedRise {
+		// Reports from before the control probe have no ticks: not compared.
+		if rise := s.Harness.VoidShare() - o.Harness.VoidShare(); o.Harness.Ticks > 0 && s.Harness.Ticks > 0 && rise > VoidedRise {
 			out = append(out, Regression{Scenario: s.Name, Kind: RegressionVoided, Old: voidedCell(o.Harness), New: voidedCell(s.Harness),
 				Message: fmt.Sprintf("scenario %q voided ticks up %.1f points: %s → %s (the harness stalled more: a busier machine or a slower prober)",
 					s.Name, rise*100, voidedCell(o.Harness), voidedCell(s.Harness))})
@@ -87,10 +88,8 @@ func Diff(old, new Report) []Regression {
 				Message: fmt.Sprintf("scenario %q lost acknowledged writes: %s → %s (first: %s)", s.Name, lostCell(o.Set), lostCell(s.Set), s.Set.Lost[0])})
 		}
 	}
-	for _, name := range append(scenarioNames(new), slo.ReleaseScenario) {
-		if _, ok := olds[name]; !ok && name != slo.ReleaseScenario {
-			continue
-		}
+	// Old's scenarios: one that could not run in new has a breach there.
+	for _, name := range append(scenarioNames(old), slo.ReleaseScenario) {
 		was, now := old.scenarioVerdict(name), new.scenarioVerdict(name)
 		if was == VerdictPass && now != VerdictPass {
 			out = append(out, Regression{Scenario: name, Kind: RegressionVerdict, Old: was, New: now,

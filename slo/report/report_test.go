@@ -422,6 +422,8 @@ func TestDiff(t *testing.T) {
 			want: []string{"steady/verdict", "release/verdict"},
 		},
 		{name: "a scenario only in new is not compared", old: newReport(scenario("pg-kill", 10, false)), new: failing()},
+		{name: "a scenario that could not run in new", old: passing(), new: couldNotRun(newReport(scenario("pg-kill", 10, false)), "pg-slow"), want: []string{"pg-slow/verdict"}},
+		{name: "voided ticks first measured", old: newReport(scenario("noisy", 0, false)), new: newReport(stalled("noisy", 10)), want: []string{"noisy/verdict"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -440,6 +442,14 @@ func TestDiff(t *testing.T) {
 			}
 		})
 	}
+}
+
+// couldNotRun adds the breach RunSuite records for a scenario that could
+// not be carried out (it has no result).
+func couldNotRun(r Report, scenario string) Report {
+	r.Breaches = append(r.Breaches, slo.Breach{Scenario: scenario, SLO: "expectation", Got: "steady state never held", Want: "the scenario runs to the end"})
+	r.Judge()
+	return r
 }
 
 func TestDiffNamesFaultAndTarget(t *testing.T) {
