@@ -59,10 +59,11 @@ type Regression struct {
 // faults by name and order, and returns every regression beyond the noise
 // margins: a recovery per fault and target (or, when none of those did, the
 // scenario's worst recovery) or a target's downtime (when its recovery did
-// not regress) up beyond the time margin; voided ticks up more than VoidedRise; more lost acknowledged
-// writes; a scenario or the release that passed now failing or
-// inconclusive. Scenarios in only one report are not compared (Unmatched).
-// An identical pair of reports has none.
+// not regress) up beyond the time margin; voided ticks up more than
+// VoidedRise (when both reports counted ticks); more lost acknowledged
+// writes; a scenario of old or the release that passed now failing or
+// inconclusive. Other scenarios in only one report are not compared
+// (Unmatched). An identical pair of reports has none.
 func Diff(old, new Report) []Regression {
 	out := []Regression{}
 	olds := map[string]slo.ScenarioResult{}
