@@ -63,6 +63,12 @@ type Breach struct {
 // String names the scenario, fault, target and SLO, e.g.
 // `scenario "pg-kill" fault "sigkill-postgres" target "api": recovery breached: got 31s, want < 30s`.
 func (b Breach) String() string {
+	return fmt.Sprintf("%s: %s breached: got %s, want %s", b.Where(), b.SLO, b.Got, b.Want)
+}
+
+// Where names the breach's scenario, and its fault and target when set:
+// `scenario "pg-kill" fault "sigkill-postgres" target "api"`.
+func (b Breach) Where() string {
 	s := fmt.Sprintf("scenario %q", b.Scenario)
 	if b.Fault != "" {
 		s += fmt.Sprintf(" fault %q", b.Fault)
@@ -70,5 +76,5 @@ func (b Breach) String() string {
 	if b.Target != "" {
 		s += fmt.Sprintf(" target %q", b.Target)
 	}
-	return fmt.Sprintf("%s: %s breached: got %s, want %s", s, b.SLO, b.Got, b.Want)
+	return s
 }

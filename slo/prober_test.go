@@ -2,6 +2,7 @@ package slo
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -269,5 +270,20 @@ func TestDownsampleKeepsFailures(t *testing.T) {
 	}
 	if small := tl.Downsample(5000); len(small.Probes) != 1000 {
 		t.Errorf("Downsample above length = %d points, want all 1000", len(small.Probes))
+	}
+}
+
+func TestDownsampleFailureOutranksVoid(t *testing.T) {
+	tl := timeline("api", t0, time.Millisecond, "GGGG"+"GBGB"+"GGGG")
+	tl.Probes[1].Void = VoidLate          // group 1: voided only
+	tl.Probes[5].Void = VoidControlFailed // group 2: a voided failure, then a judged one
+	ds := tl.Downsample(3)
+	var got []string
+	for _, p := range ds.Probes {
+		got = append(got, fmt.Sprintf("%d:%v:%q", p.Time.Sub(t0)/time.Millisecond, p.OK, p.Void))
+	}
+	want := []string{`1:true:"harness stall: prober late"`, `7:false:""`, `8:true:""`}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("Downsample(3) = %v, want %v", got, want)
 	}
 }

@@ -40,8 +40,11 @@ func sortProbes(ps []Probe) {
 
 // Downsample returns a copy of t with at most limit points. Consecutive probes
 // are merged in groups; a group is good only if all its probes were good, and
-// a bad group is represented by its first failed probe, so no failure
-// disappears from a downsampled timeline. limit <= 0 means no limit.
+// a bad group is represented by its first judged failed probe, so no failure
+// disappears from a downsampled timeline; a group whose only failures (or
+// any probe) were voided is represented by its first voided probe, so a
+// harness stall stays visible without hiding a failure. limit <= 0 means
+// no limit.
 func (t Timeline) Downsample(limit int) Timeline {
 	out := Timeline{Target: t.Target, Merged: t.Merged, Probes: []Probe{}}
 	if limit <= 0 || len(t.Probes) <= limit {
@@ -51,17 +54,25 @@ func (t Timeline) Downsample(limit int) Timeline {
 	group := (len(t.Probes) + limit - 1) / limit
 	for i := 0; i < len(t.Probes); i += group {
 		chunk := t.Probes[i:min(i+group, len(t.Probes))]
-		rep := chunk[0]
-		for _, p := range chunk {
-			if !p.OK {
-				rep = p
-				break
-			}
-		}
-		out.Probes = append(out.Probes, rep)
+		out.Probes = append(out.Probes, representative(chunk))
 	}
 	out.Merged = max(t.Merged, 1) * group
 	return out
+}
+
+// representative picks the probe that stands for chunk: its first judged
+// failure, else its first voided probe, else its first probe.
+func representative(chunk []Probe) Probe {
+	rep := chunk[0]
+	for _, p := range chunk {
+		switch {
+		case !p.OK && p.counts():
+			return p
+		case !p.counts() && rep.counts():
+			rep = p
+		}
+	}
+	return rep
 }
 
 // between returns the probes with from <= Time < to; a zero bound is open.

@@ -25,7 +25,8 @@ Usage:
   chaos run [--reports DIR] [--target stack] FILE|DIR…   run scenarios, write reports; exit 1 on any breach
   chaos list [FILE|DIR…]                                list scenarios (default scenarios/library)
   chaos report [DIR]                                    print a report as Markdown (default: reports/<release>)
-  chaos report diff OLD NEW                             regressions of NEW against OLD (dirs or report.json)
+  chaos report diff OLD NEW                             regressions of NEW against OLD (dirs or report.json);
+                                                        exit 1 on a regression, 2 if a report is unreadable
   chaos gameday FILE [--yes] [--target stack|local] [--socket PATH] [--dsn DSN]
                                                         step through one scenario, confirming each fault
 

@@ -70,6 +70,9 @@ func TestReportAndDiff(t *testing.T) {
 	if code, out, _ := run("report", "diff", old, cur); code != exitFailed || !strings.Contains(out, "lost") {
 		t.Errorf("chaos report diff lost = %d, %q; want exit 1 naming the lost write", code, out)
 	}
+	if code, _, errs := run("report", "diff", t.TempDir(), cur); code != exitUsage || !strings.Contains(errs, "old:") {
+		t.Errorf("chaos report diff without a baseline = %d, %q; want exit %d naming the old report", code, errs, exitUsage)
+	}
 }
 
 func TestUsage(t *testing.T) {

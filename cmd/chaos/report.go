@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/vigilhq/vigil/scenarios/chaos"
 	"github.com/vigilhq/vigil/slo/report"
@@ -45,6 +46,9 @@ func reportCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// diffCmd compares two reports: exit 0 without regressions, 1 with any
+// beyond the noise margins (slo/report Diff), 2 on usage or an unreadable
+// report, so a gate can tell "slower" from "no baseline".
 func diffCmd(args []string, stdout, stderr io.Writer) int {
 	if len(args) != 2 {
 		fmt.Fprintf(stderr, "chaos report diff: want OLD NEW (report dirs or report.json files)\n")
@@ -53,15 +57,24 @@ func diffCmd(args []string, stdout, stderr io.Writer) int {
 	old, err := readReport(args[0])
 	if err != nil {
 		fmt.Fprintf(stderr, "chaos report diff: old: %v\n", err)
-		return exitFailed
+		return exitUsage
 	}
 	cur, err := readReport(args[1])
 	if err != nil {
 		fmt.Fprintf(stderr, "chaos report diff: new: %v\n", err)
-		return exitFailed
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "comparing %s (%s) with baseline %s (%s)\n", cur.Release, args[1], old.Release, args[0])
+	onlyOld, onlyNew := report.Unmatched(old, cur)
+	if len(onlyOld) > 0 {
+		fmt.Fprintf(stdout, "not compared, only in the baseline: %s\n", strings.Join(onlyOld, ", "))
+	}
+	if len(onlyNew) > 0 {
+		fmt.Fprintf(stdout, "not compared, new: %s\n", strings.Join(onlyNew, ", "))
 	}
 	regs := report.Diff(old, cur)
-	fmt.Fprintln(stdout, report.FormatDiff(regs))
+	fmt.Fprintf(stdout, "margins: %s\n", report.Margins())
+	fmt.Fprint(stdout, report.FormatDiff(regs))
 	if len(regs) > 0 {
 		return exitFailed
 	}

@@ -10,47 +10,58 @@ import (
 	"github.com/vigilhq/vigil/slo"
 )
 
-// WriteMarkdown writes r for a PR or release note: verdict, a summary table
-// with each scenario's run figures and the release aggregate, the faults,
-// and every breach.
+// WriteMarkdown writes r for a PR or release note. Its first screen
+// answers "can we ship?": the verdict, each breach (scenario, fault,
+// target, got vs want) or inconclusive scenario with its reason, and one
+// line per scenario. The detail follows: availability and writes per
+// scenario with the release aggregate, per fault and target recovery, the
+// harness figures, the collateral failures, every breach and the seeds.
 func WriteMarkdown(w io.Writer, r Report) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
-	p("# Vigil SLO report: %s\n\n", md(r.Release))
-	p("**%s** (%d breaches) · `%s` · generated %s\n\n", verdict(r.Passed), len(r.Breaches), md(r.GitDescribe), r.Generated.UTC().Format(time.RFC3339))
+	fs := newFirstScreen(r)
+	p("# %s: Vigil SLO report %s\n\n", fs.Verdict, md(r.Release))
+	p("**%s**: %s.\n\n", fs.Verdict, md(fs.Advice))
+	for _, why := range fs.Reasons {
+		p("- **%s** in %s: %s\n", md(why.What), md(why.Where), md(why.Detail))
+	}
+	if fs.More > 0 {
+		p("- … and %d more (see Breaches)\n", fs.More)
+	}
+	if len(fs.Reasons) > 0 {
+		p("\n")
+	}
+	mdTable(p, fs.Lines)
 	o := r.Objectives
-	p("Objectives: recovery < %s · availability ≥ %s (30-day projection) · lost acknowledged writes ≤ %d · no duplicate or unexpected write.\n\n",
-		slo.Dur(o.RecoveryMax), slo.Pct(o.Availability), o.MaxLost)
+	p("`%s` · generated %s · objectives: recovery < %s · availability ≥ %s (30-day projection) · lost acknowledged writes ≤ %d · no duplicate or unexpected write.\n\n",
+		md(r.GitDescribe), r.Generated.UTC().Format(time.RFC3339), slo.Dur(o.RecoveryMax), slo.Pct(o.Availability), o.MaxLost)
 
-	p("## Summary\n\n")
-	p("| Scenario | Seed | Faults | Worst recovery | Availability (run) | Projected 30 d | Acked | Lost | Dup | Unexpected | Verdict |\n")
-	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	p("## Availability and writes\n\n")
+	p("| Scenario | Seed | Faults | Availability (run) | Projected 30 d | Acked | Lost | Dup | Unexpected | Verdict |\n")
+	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, s := range r.Scenarios {
 		run, proj := worstTarget(s)
 		acked, lost, dup, unexp := setCells(s.Set)
-		p("| %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", md(s.Name), s.Seed, len(s.Faults),
-			worstRecovery(s), run, proj, acked, lost, dup, unexp, verdict(r.scenarioPassed(s.Name)))
+		p("| %s | %d | %d | %s | %s | %s | %s | %s | %s | %s |\n", md(s.Name), s.Seed, len(s.Faults),
+			run, proj, acked, lost, dup, unexp, r.scenarioVerdict(s.Name))
 	}
 	a := r.Aggregate
-	p("| **release** | | %d | p95 %s · max %s | %s (Σgood/Σtotal, not judged) | %s | | %d | %d | %d | %s |\n\n",
-		a.Faults, slo.Dur(a.RecoveryP95), slo.Dur(a.RecoveryMax), slo.Pct(a.Ratio), slo.Pct(a.Projected),
-		a.Lost, a.Duplicates, a.Unexpected, verdict(len(r.breachesFor(slo.ReleaseScenario, slo.SLOAvailability)) == 0))
-	p("Release projection: %s expected downtime per 30 days = %.1f %% of the error budget.\n\n", slo.Dur(a.Downtime30d), a.ProjectedBudgetSpent)
+	p("| **release** | | %d | %s (Σgood/Σtotal, not judged) | %s | | %d | %d | %d | %s |\n\n",
+		a.Faults, slo.Pct(a.Ratio), slo.Pct(a.Projected), a.Lost, a.Duplicates, a.Unexpected, releaseVerdict(r))
+	p("Release: recovery p95 %s, max %s; %s expected downtime per 30 days = %.1f %% of the error budget.\n\n",
+		slo.Dur(a.RecoveryP95), slo.Dur(a.RecoveryMax), slo.Dur(a.Downtime30d), a.ProjectedBudgetSpent)
 
 	if hasFaults(r) {
 		p("## Faults\n\n")
-		p("| Scenario | Fault | Injected (+s) | Reverted (+s) | Target | Status | Recovery | Watchdog healthy |\n")
-		p("|---|---|---:|---:|---|---|---:|---:|\n")
-		for _, s := range r.Scenarios {
-			start, _ := span(s)
-			for _, f := range s.Faults {
-				for _, rec := range f.Recoveries {
-					p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", md(s.Name), md(f.Name), offset(start, f.Injected),
-						offset(start, f.Reverted), md(rec.Target), rec.Status, slo.Dur(rec.Duration), watchdogCell(f))
-				}
-			}
-		}
-		p("\n")
+		mdTable(p, faultTable(r.Scenarios...))
+	}
+	p("## Harness\n\n")
+	mdTable(p, harnessTable(r.Scenarios...))
+	p("## Collateral\n\nFailed probes charged to no fault: outside every fault's radius or window. They count against availability, not recovery.\n\n")
+	if ct := collateralTable(r.Scenarios...); len(ct.Rows) > 0 {
+		mdTable(p, ct)
+	} else {
+		p("None.\n\n")
 	}
 
 	p("## Breaches\n\n")
@@ -68,6 +79,23 @@ func WriteMarkdown(w io.Writer, r Report) error {
 		p("\n")
 	}
 	return bw.Flush()
+}
+
+// mdTable writes t as a Markdown table followed by a blank line.
+func mdTable(p func(string, ...any), t table) {
+	row := func(cells []string) {
+		esc := make([]string, len(cells))
+		for i, c := range cells {
+			esc[i] = md(c)
+		}
+		p("| %s |\n", strings.Join(esc, " | "))
+	}
+	row(t.Head)
+	p("|%s\n", strings.Repeat("---|", len(t.Head)))
+	for _, r := range t.Rows {
+		row(r)
+	}
+	p("\n")
 }
 
 // md escapes text for a Markdown table cell (no pipes, no raw HTML).
@@ -101,22 +129,6 @@ func worstTarget(s slo.ScenarioResult) (run, proj string) {
 	}
 	return fmt.Sprintf("%s (%s, %d/%d)", slo.Pct(wr.Ratio), md(wr.Target), wr.Good, wr.Total),
 		fmt.Sprintf("%s (%s)", slo.Pct(wp.Projection.Availability), md(wp.Target))
-}
-
-func worstRecovery(s slo.ScenarioResult) string {
-	if len(s.Faults) == 0 {
-		return "no faults"
-	}
-	worst := s.Faults[0]
-	for _, f := range s.Faults[1:] {
-		if f.Status > worst.Status || (f.Status == worst.Status && f.Recovery > worst.Recovery) {
-			worst = f
-		}
-	}
-	if worst.Status == slo.Recovered {
-		return slo.Dur(worst.Recovery)
-	}
-	return fmt.Sprintf("%s (%s)", worst.Status, slo.Dur(worst.Recovery))
 }
 
 func setCells(s *slo.SetResult) (acked, lost, dup, unexpected string) {

@@ -122,20 +122,3 @@ func (r Report) breachesFor(scenario, sloName string) []slo.Breach {
 	}
 	return out
 }
-
-// scenarioPassed reports whether scenario has no breach.
-func (r Report) scenarioPassed(scenario string) bool {
-	for _, b := range r.Breaches {
-		if b.Scenario == scenario {
-			return false
-		}
-	}
-	return true
-}
-
-func verdict(ok bool) string {
-	if ok {
-		return "PASS"
-	}
-	return "FAIL"
-}

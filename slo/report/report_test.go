@@ -23,12 +23,18 @@ const step = 100 * time.Millisecond
 // target down for down probes; "web" stays up. lost drops one acknowledged
 // write from the read-back.
 func scenario(name string, down int, lost bool) slo.ScenarioResult {
+	return scenarioFailing(name, func(i int) bool { return i >= 100 && i < 100+down }, lost)
+}
+
+// scenarioFailing is scenario with the api probes for which failed is true
+// failing (probe i is sent at +i × 100 ms; the fault goes in at +10 s).
+func scenarioFailing(name string, failed func(i int) bool, lost bool) slo.ScenarioResult {
 	const total = 1200
 	api := slo.Timeline{Target: "api"}
 	web := slo.Timeline{Target: "web"}
 	for i := range total {
 		at := t0.Add(time.Duration(i) * step)
-		ok := i < 100 || i >= 100+down
+		ok := !failed(i)
 		p := slo.Probe{Time: at, OK: ok, Status: 200, Latency: time.Millisecond}
 		if !ok {
 			p.Status, p.Err = 503, "unexpected status 503"
@@ -69,6 +75,29 @@ func passing() Report {
 	return newReport(scenario("pg-kill", 10, false), scenario("pg-slow", 50, false))
 }
 
+// stalled is a 2-minute run in which the harness stalled on one tick in
+// every (the control failed; 0: never); one in ten is INCONCLUSIVE. Its fault reaches only "web",
+// which stays up; "api" fails 5 probes at +60 s that no fault explains
+// (collateral).
+func stalled(name string, every int) slo.ScenarioResult {
+	const total = 1200
+	api, web := slo.Timeline{Target: "api"}, slo.Timeline{Target: "web"}
+	control := slo.Timeline{Target: "control"}
+	var ticks []time.Time
+	for i := range total {
+		at := t0.Add(time.Duration(i) * step)
+		ticks = append(ticks, at)
+		api.Probes = append(api.Probes, slo.Probe{Time: at, Tick: at, OK: i < 604 || i >= 609})
+		web.Probes = append(web.Probes, slo.Probe{Time: at, Tick: at, OK: true})
+		control.Probes = append(control.Probes, slo.Probe{Time: at, Tick: at, OK: every == 0 || i%every != 3})
+	}
+	return slo.Analyze(slo.ScenarioInput{
+		Name: name, Seed: 77, Start: t0, End: t0.Add(total * step), ProbeInterval: step,
+		Timelines: []slo.Timeline{api, web}, Control: &control, Ticks: ticks,
+		Faults: []slo.Window{{Name: "cut-web", Injected: t0.Add(10 * time.Second), Reverted: t0.Add(20 * time.Second), Radius: []string{"web"}}},
+	}, slo.DefaultObjectives())
+}
+
 func TestNewJudgesAndDownsamples(t *testing.T) {
 	r := New(Meta{MaxPoints: 100}, slo.DefaultObjectives(), []slo.ScenarioResult{scenario("pg-slow", 310, true)})
 	if r.Passed || len(r.Breaches) != 2 {
@@ -89,7 +118,7 @@ func TestNewJudgesAndDownsamples(t *testing.T) {
 
 func TestJSONRoundTrip(t *testing.T) {
 	empty := slo.Analyze(slo.ScenarioInput{Name: "empty", Timelines: []slo.Timeline{{Target: "api"}}}, slo.DefaultObjectives())
-	for _, r := range []Report{failing(), passing(), newReport(), newReport(empty)} {
+	for _, r := range []Report{failing(), passing(), newReport(), newReport(empty), newReport(stalled("noisy", 10))} {
 		var buf bytes.Buffer
 		if err := WriteJSON(&buf, r); err != nil {
 			t.Fatal(err)
@@ -187,6 +216,46 @@ func TestHTMLWellFormedWithFaultWindow(t *testing.T) {
 	}
 }
 
+// TestHTMLFirstScreen pins what the page shows before its first section:
+// the verdict, why, and a line per scenario; voided probes are drawn grey
+// (class void) and the legend says so.
+func TestHTMLFirstScreen(t *testing.T) {
+	tests := []struct {
+		name  string
+		r     Report
+		first []string // all before the first <h2>
+		voids int      // void segments in the timelines
+	}{
+		{name: "breach", r: failing(), first: []string{`<p class="verdict FAIL">FAIL</p>`, "do not ship: 2 SLO breaches",
+			"<strong>recovery breached</strong> in scenario &#34;pg-slow&#34; fault &#34;kill &lt;pg&gt; &amp; co&#34; target &#34;api&#34;: got 31s, want &lt; 30s",
+			`<td>31s (kill &lt;pg&gt; &amp; co → api)</td>`, `<td class="FAIL">FAIL</td>`}},
+		{name: "inconclusive", r: newReport(stalled("noisy", 10)), voids: 240, first: []string{`<p class="verdict INCONCLUSIVE">INCONCLUSIVE</p>`,
+			"<strong>INCONCLUSIVE</strong> in scenario &#34;noisy&#34;: 120 of 1200 probe ticks voided by harness stalls",
+			`<td>120 of 1200 (10.0 %)</td><td>api 5</td>`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteHTML(&buf, tc.r); err != nil {
+				t.Fatal(err)
+			}
+			page := buf.String()
+			head, _, _ := strings.Cut(page, "<h2")
+			for _, want := range tc.first {
+				if !strings.Contains(head, want) {
+					t.Errorf("first screen lacks %q:\n%s", want, head)
+				}
+			}
+			if got := strings.Count(page, `<rect class="void"`); got != tc.voids {
+				t.Errorf("void segments = %d, want %d", got, tc.voids)
+			}
+			if !strings.Contains(page, "voided: harness stall, not judged") {
+				t.Error("legend does not explain voided probes")
+			}
+		})
+	}
+}
+
 func TestJUnitParses(t *testing.T) {
 	var buf bytes.Buffer
 	if err := WriteJUnit(&buf, failing()); err != nil {
@@ -222,10 +291,68 @@ func TestMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := buf.String()
-	for _, want := range []string{"**FAIL** (2 breaches)", "| pg-slow | 1234 |", "| **release** |", `scenario "pg-slow" fault "kill &lt;pg&gt; & co" target "api": recovery breached: got 31s`, "lost-writes breached", "`pg-kill=1234`"} {
+	for _, want := range []string{"| pg-slow | 1234 |", "| **release** |", `scenario "pg-slow" fault "kill &lt;pg&gt; & co" target "api": recovery breached: got 31s`,
+		"lost-writes breached", "`pg-kill=1234`", "| pg-slow | kill &lt;pg&gt; & co | 10.0 | 11.0 | api | recovered | 31s | 310 | 5s |", "## Harness", "## Collateral"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
+	}
+}
+
+// TestMarkdownFirstScreen pins what a reader sees before scrolling: the
+// verdict, why, and a line per scenario.
+func TestMarkdownFirstScreen(t *testing.T) {
+	tests := []struct {
+		name string
+		r    Report
+		want []string // in order, within the first 12 lines
+	}{
+		{
+			name: "breach",
+			r:    failing(),
+			want: []string{
+				"# FAIL: Vigil SLO report v0.1.0",
+				"**FAIL**: do not ship: 2 SLO breaches.",
+				`- **recovery breached** in scenario "pg-slow" fault "kill &lt;pg&gt; & co" target "api": got 31s, want &lt; 30s`,
+				`- **lost-writes breached** in scenario "pg-slow" fault "kill &lt;pg&gt; & co": got 1 of 3 acknowledged writes lost (first: k2), want ≤ 0`,
+				"| Scenario | Worst recovery | Voided ticks | Collateral (failed probes outside any fault) | Lost writes | Verdict |",
+				"| pg-kill | 1s (kill &lt;pg&gt; & co → api) | – | none | 0 of 3 acked | PASS |",
+				"| pg-slow | 31s (kill &lt;pg&gt; & co → api) | – | none | 1 of 3 acked | FAIL |",
+			},
+		},
+		{
+			name: "inconclusive",
+			r:    newReport(scenario("pg-kill", 10, false), stalled("noisy", 10)),
+			want: []string{
+				"# INCONCLUSIVE: Vigil SLO report v0.1.0",
+				"**INCONCLUSIVE**: cannot tell: 1 scenario could not be judged; rerun before shipping.",
+				`- **INCONCLUSIVE** in scenario "noisy": 120 of 1200 probe ticks voided by harness stalls`,
+				"| noisy | no impact | 120 of 1200 (10.0 %) | api 5 | – | INCONCLUSIVE |",
+			},
+		},
+		{
+			name: "pass",
+			r:    passing(),
+			want: []string{"# PASS: Vigil SLO report v0.1.0", "**PASS**: ship: every SLO met in 2 scenarios.", "| pg-slow | 5s (kill &lt;pg&gt; & co → api) | – | none | 0 of 3 acked | PASS |"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteMarkdown(&buf, tc.r); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.SplitN(buf.String(), "\n", 13)
+			screen := strings.Join(lines[:min(len(lines), 12)], "\n")
+			at := 0
+			for _, want := range tc.want {
+				i := strings.Index(screen[at:], want)
+				if i < 0 {
+					t.Fatalf("first screen lacks %q after byte %d:\n%s", want, at, screen)
+				}
+				at += i + len(want)
+			}
+		})
 	}
 }
 
@@ -261,21 +388,42 @@ func TestDiff(t *testing.T) {
 		}
 		return slo.Analyze(slo.ScenarioInput{Name: "steady", Timelines: []slo.Timeline{tl}}, slo.DefaultObjectives())
 	}
+	recovery := func(down int) Report { return newReport(scenario("a", down, false)) } // down × 100 ms
 	tests := []struct {
 		name     string
 		old, new Report
 		want     []string
 	}{
 		{name: "identical passing pair", old: passing(), new: passing()},
-		{name: "recovery up 10% is noise", old: newReport(scenario("a", 200, false)), new: newReport(scenario("a", 220, false))},
-		{name: "recovery up 30%", old: newReport(scenario("a", 200, false)), new: newReport(scenario("a", 260, false)), want: []string{"a/recovery-p95", "release/recovery-p95"}},
-		{name: "recovery up 50% but within probe resolution", old: newReport(scenario("a", 2, false)), new: newReport(scenario("a", 3, false))},
-		{name: "lost write", old: passing(), new: newReport(scenario("pg-kill", 10, false), scenario("pg-slow", 50, true)), want: []string{"pg-slow/lost-writes"}},
+		{name: "identical failing pair", old: failing(), new: failing()},
+		{name: "recovery 0 s to 15 s, under the 30 s objective", old: recovery(0), new: recovery(150), want: []string{"a/recovery"}},
+		{name: "recovery 1.2 s to 1.3 s is noise", old: recovery(12), new: recovery(13)},
+		{name: "recovery 0 s to 0.8 s is within a second", old: recovery(0), new: recovery(8)},
+		{name: "recovery 10 s to 14 s is within 50 %", old: recovery(100), new: recovery(140)},
+		{name: "recovery 10 s to 16 s", old: recovery(100), new: recovery(160), want: []string{"a/recovery"}},
+		{name: "recovery 20 s to 32 s breaches too", old: recovery(200), new: recovery(320), want: []string{"a/recovery", "a/verdict"}},
+		{name: "recovery 15 s to 0 s is better", old: recovery(150), new: recovery(0)},
 		{
-			name: "availability below objective",
-			old:  newReport(steady(strings.Repeat("G", 1000))), new: newReport(steady(strings.Repeat("G", 998) + "BB")),
-			want: []string{"steady/availability", "release/availability"},
+			name: "one stray probe 3 s after a kill is noise",
+			old:  recovery(0), new: newReport(scenarioFailing("a", func(i int) bool { return i == 130 }, false)),
 		},
+		{
+			name: "collateral failures lower availability",
+			old:  recovery(0), new: newReport(scenarioFailing("a", func(i int) bool { return i >= 600 && i < 630 }, false)),
+			want: []string{"a/availability"},
+		},
+		{name: "lost write", old: passing(), new: newReport(scenario("pg-kill", 10, false), scenario("pg-slow", 50, true)), want: []string{"pg-slow/lost-writes", "pg-slow/verdict"}},
+		{name: "as many lost writes as before", old: failing(), new: failing()},
+		{name: "PASS now INCONCLUSIVE", old: newReport(stalled("noisy", 0)), new: newReport(stalled("noisy", 10)), want: []string{"noisy/voided-ticks", "noisy/verdict"}},
+		{name: "voided ticks up 2.5 points is noise", old: newReport(stalled("noisy", 0)), new: newReport(stalled("noisy", 40))},
+		{
+			name: "availability breached in the scenario and the release",
+			old:  newReport(steady(strings.Repeat("G", 1000))), new: newReport(steady(strings.Repeat("G", 998) + "BB")),
+			want: []string{"steady/verdict", "release/verdict"},
+		},
+		{name: "a scenario only in new is not compared", old: newReport(scenario("pg-kill", 10, false)), new: failing()},
+		{name: "a scenario that could not run in new", old: passing(), new: couldNotRun(newReport(scenario("pg-kill", 10, false)), "pg-slow"), want: []string{"pg-slow/verdict"}},
+		{name: "voided ticks first measured", old: newReport(scenario("noisy", 0, false)), new: newReport(stalled("noisy", 10)), want: []string{"noisy/verdict"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -293,5 +441,29 @@ func TestDiff(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// couldNotRun adds the breach RunSuite records for a scenario that could
+// not be carried out (it has no result).
+func couldNotRun(r Report, scenario string) Report {
+	r.Breaches = append(r.Breaches, slo.Breach{Scenario: scenario, SLO: "expectation", Got: "steady state never held", Want: "the scenario runs to the end"})
+	r.Judge()
+	return r
+}
+
+func TestDiffNamesFaultAndTarget(t *testing.T) {
+	regs := Diff(newReport(scenario("a", 0, false)), newReport(scenario("a", 150, false)))
+	want := Regression{Scenario: "a", Fault: "kill <pg> & co", Target: "api", Kind: RegressionRecovery, Old: "0s (no impact)", New: "15s",
+		Message: `scenario "a" fault "kill <pg> & co" target "api" recovery up: 0s (no impact) → 15s (0 → 150 failed probes)`}
+	if len(regs) != 1 || regs[0] != want {
+		t.Errorf("Diff(0 s → 15 s) = %+v, want [%+v]", regs, want)
+	}
+}
+
+func TestUnmatched(t *testing.T) {
+	onlyOld, onlyNew := Unmatched(newReport(scenario("a", 0, false), scenario("b", 0, false)), newReport(scenario("b", 0, false), scenario("c", 0, false)))
+	if strings.Join(onlyOld, ",") != "a" || strings.Join(onlyNew, ",") != "c" {
+		t.Errorf("Unmatched = %v, %v; want [a], [c]", onlyOld, onlyNew)
 	}
 }

@@ -18,7 +18,7 @@ const (
 )
 
 // chart is one scenario's timeline drawn as SVG shapes: a row per target of
-// ok/fail segments, shaded fault windows and recovery marks.
+// ok/fail/void segments, shaded fault windows and recovery marks.
 type chart struct {
 	Width, Height float64
 	Labels        []chartText
@@ -103,8 +103,8 @@ func revertedText(start time.Time, f slo.FaultResult) string {
 	return "+" + slo.Dur(f.Reverted.Sub(start))
 }
 
-// segments run-length encodes tl into ok and fail rectangles; each probe
-// covers the time until the next probe (the last one, one interval).
+// segments run-length encodes tl into ok, fail and void rectangles; each
+// probe covers the time until the next probe (the last one, one interval).
 func segments(tl slo.Timeline, interval time.Duration, x func(time.Time) float64, y float64) []chartRect {
 	if interval <= 0 {
 		interval = slo.DefaultProbeInterval
@@ -113,16 +113,19 @@ func segments(tl slo.Timeline, interval time.Duration, x func(time.Time) float64
 	ps := tl.Probes
 	for i := 0; i < len(ps); {
 		j := i
-		for j+1 < len(ps) && ps[j+1].OK == ps[i].OK {
+		for j+1 < len(ps) && probeClass(ps[j+1]) == probeClass(ps[i]) {
 			j++
 		}
 		endT := ps[j].Time.Add(interval * time.Duration(max(tl.Merged, 1)))
 		if j+1 < len(ps) {
 			endT = ps[j+1].Time
 		}
-		class, what := "ok", "ok"
-		if !ps[i].OK {
-			class, what = "fail", "failing: "+ps[i].Err
+		class, what := probeClass(ps[i]), "ok"
+		switch class {
+		case "void":
+			what = "voided (" + ps[i].Void + ")"
+		case "fail":
+			what = "failing: " + ps[i].Err
 		}
 		x0 := x(ps[i].Time)
 		out = append(out, chartRect{X: x0, Y: y, W: max(x(endT)-x0, 1), H: chartRowH, Class: class,
@@ -130,4 +133,16 @@ func segments(tl slo.Timeline, interval time.Duration, x func(time.Time) float64
 		i = j + 1
 	}
 	return out
+}
+
+// probeClass is a probe's SVG class: "void" when a harness stall voided it
+// (grey: not judged), else "fail" or "ok".
+func probeClass(p slo.Probe) string {
+	switch {
+	case p.Void != "":
+		return "void"
+	case !p.OK:
+		return "fail"
+	}
+	return "ok"
 }
