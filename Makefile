@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BINS    := watchdog pgapi bankapi reconapi solanasim chaos
 
-.PHONY: all build test demo bench lint images chaos clean
+.PHONY: all build test demo bench lint images chaos mutants clean
 
 all: build
 
@@ -33,6 +33,9 @@ chaos: ## every chaos scenario against the container stack, reports in reports/<
 	bash ci/docker.sh
 	bash ci/images.sh
 	bash ci/chaos.sh
+
+mutants: ## apply each defect of ci/mutants/ in a clone and prove a test or scenario catches it (long; docs/scenarios.md)
+	bash ci/mutants.sh
 
 clean:
 	rm -rf bin .demo
