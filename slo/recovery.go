@@ -23,6 +23,11 @@ type Window struct {
 	// failure is charged to the fault only on these; failures elsewhere
 	// are collateral. nil means every target; empty, none.
 	Radius []string `json:"radius"`
+	// First is a repeated fault's first injection (zero otherwise):
+	// Injected is its last, which recovery is measured from, but every
+	// failure since First on a target in its radius is the fault's, not
+	// collateral.
+	First time.Time `json:"first,omitzero"`
 	// RecoveryMax, when set, bounds this fault's recovery more tightly
 	// than the objective (Evaluate judges against the smaller).
 	RecoveryMax time.Duration `json:"recovery_max_ns,omitempty"`

@@ -172,6 +172,9 @@ func collateral(tls []Timeline, fs []FaultResult, start, end time.Time) []Collat
 	for _, tl := range tls {
 		var spans [][2]time.Time
 		for _, f := range fs {
+			if !f.First.IsZero() && f.Reaches(tl.Target) {
+				spans = append(spans, [2]time.Time{f.First, f.Injected})
+			}
 			for _, rec := range f.Recoveries {
 				if rec.Target != tl.Target || rec.FirstFailure.IsZero() {
 					continue

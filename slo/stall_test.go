@@ -180,3 +180,22 @@ func TestFlappingTargetStaysUnrecoveredUntilKGoodProbes(t *testing.T) {
 		t.Errorf("recovery = %+v, want recovered at tick 17 after 4 failed probes", rec)
 	}
 }
+
+// TestRepeatedFaultOwnsItsWholeLoop: the failures of a crash loop before its
+// last repetition are the fault's, not collateral.
+func TestRepeatedFaultOwnsItsWholeLoop(t *testing.T) {
+	in := ScenarioInput{
+		Name: "crash-loop", Start: t0, End: t0.Add(200 * step), ProbeInterval: step,
+		Timelines: []Timeline{ticked("pgapi", repeat("G", 50)+repeat("BG", 40)+repeat("B", 10)+repeat("G", 60))},
+		Ticks:     ticks(200),
+		Faults: []Window{{Name: "loop", First: t0.Add(50 * step), Injected: t0.Add(130 * step),
+			Reverted: t0.Add(130 * step), Radius: []string{"pgapi"}}},
+	}
+	r := Analyze(in, DefaultObjectives())
+	if len(r.Collateral) != 0 {
+		t.Errorf("collateral = %+v, want none: the loop's failures are its own", r.Collateral)
+	}
+	if rec := r.Faults[0].Recoveries[0]; rec.Status != Recovered || rec.FailedProbes != 10 {
+		t.Errorf("recovery = %+v, want recovered after the last 10 failures", rec)
+	}
+}

@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -133,9 +134,11 @@ func (m *method) injectOne(ctx context.Context, spec FaultSpec, i int, fs *fault
 	now := time.Now()
 	fs.injected++
 	fs.revert = rv
+	first := fs.window.First
 	fs.window = slo.Window{Name: spec.Name, Injected: now, Radius: m.r.radius(m.s, spec), RecoveryMax: spec.RecoveryMax}
 	if spec.Every > 0 {
 		fs.window.Reverted = now
+		fs.window.First = cmp.Or(first, now)
 	}
 	m.r.Journal.Add(Note{Kind: NoteInject, Scenario: m.s.Name, Fault: spec.Name, Service: spec.Target,
 		Msg: fmt.Sprintf("%s %s %s (#%d) at +%v", spec.Kind, spec.Action, spec.Target, fs.injected, now.Sub(m.start).Round(time.Millisecond))})
