@@ -15,7 +15,7 @@ import (
 
 	"github.com/coreos/go-systemd/v22/activation"
 	"github.com/jackc/pgx/v5"
-	"go.uber.org/goleak"
+	"github.com/vigilhq/vigil/watchdog/proc/proctest"
 
 	"github.com/vigilhq/vigil/watchdog"
 )
@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 	if mode := os.Getenv("VIGIL_HELPER"); mode != "" {
 		os.Exit(helperMain(mode, os.Args[1:]))
 	}
-	goleak.VerifyTestMain(m)
+	proctest.VerifyTestMain(m)
 }
 
 func helperMain(mode string, args []string) int {

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/vigilhq/vigil/watchdog/proc/proctest"
 
 	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/api"
@@ -48,7 +48,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	goleak.VerifyTestMain(m)
+	proctest.VerifyTestMain(m)
 }
 
 func freePort(t *testing.T) int {
@@ -88,7 +88,7 @@ services:
 func startWatchdog(t *testing.T, cfg string, env ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "run", "-c", cfg)
-	cmd.Env = append(append(os.Environ(), "VIGIL_TEST_MAIN=1"), env...)
+	cmd.Env = append(append(os.Environ(), "VIGIL_TEST_MAIN=1", proctest.Mark(t)), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

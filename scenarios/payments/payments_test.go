@@ -13,10 +13,10 @@ import (
 	"github.com/vigilhq/vigil/scenarios/payments"
 	"github.com/vigilhq/vigil/scenarios/refapi/refapitest"
 	"github.com/vigilhq/vigil/watchdog/pgtest"
-	"go.uber.org/goleak"
+	"github.com/vigilhq/vigil/watchdog/proc/proctest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { proctest.VerifyTestMain(m) }
 
 func start(t *testing.T) (*httptest.Server, *pgxpool.Pool) {
 	t.Helper()

@@ -5,12 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/vigilhq/vigil/watchdog/proc/proctest"
 
 	"github.com/vigilhq/vigil/watchdog/config"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { proctest.VerifyTestMain(m) }
 
 // runCheck builds c with New, runs it once bounded by c's timeout (default
 // 1s) and closes it.

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/vigilhq/vigil/watchdog/proc/proctest"
 )
 
 // TestMain doubles as the supervisor child (PID1_TEST=child DIR): it starts a
@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 		<-c
 		os.Exit(0)
 	}
-	goleak.VerifyTestMain(m)
+	proctest.VerifyTestMain(m)
 }
 
 func readPID(t *testing.T, path string, not int) int {

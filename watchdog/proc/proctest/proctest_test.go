@@ -1,0 +1,37 @@
+package proctest
+
+import (
+	"os"
+	"os/exec"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestMain(m *testing.M) { VerifyTestMain(m) }
+
+// TestKillFindsASetsidDescendantByItsMarker: a process that left the test's
+// session and process group is still found by its environment and killed.
+func TestKillFindsASetsidDescendantByItsMarker(t *testing.T) {
+	marker := Mark(t)
+	cmd := exec.Command("sleep", "300")
+	cmd.Env = append(os.Environ(), marker)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	if got := Kill(marker); !slices.Contains(got, cmd.Process.Pid) {
+		t.Fatalf("Kill(%q) = %v, want it to include %d", marker, got, cmd.Process.Pid)
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("marked process still alive 10s after Kill")
+	}
+	if got := Kill(marker); len(got) != 0 {
+		t.Errorf("second Kill = %v, want nothing left", got)
+	}
+}
