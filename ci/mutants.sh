@@ -38,7 +38,7 @@ leftovers() {
 	for f in /proc/[0-9]*/environ; do
 		pid=${f#/proc/}; pid=${pid%/environ}
 		[ "$pid" = "$$" ] && continue
-		if tr '\0' '\n' <"$f" 2>/dev/null | grep -qx "$1"; then echo "$pid"; fi
+		if { tr '\0' '\n' <"$f"; } 2>/dev/null | grep -qx "$1"; then echo "$pid"; fi
 	done
 }
 

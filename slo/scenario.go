@@ -27,7 +27,16 @@ type ScenarioInput struct {
 	// DefaultStallBound and DefaultMaxVoidShare.
 	StallBound   time.Duration
 	MaxVoidShare float64
+	// Onset is how long after a fault was reverted (or injected, for an
+	// instant fault) a target's first failure may start and still be the
+	// fault's; default DefaultOnset.
+	Onset time.Duration
 }
+
+// DefaultOnset bounds when a fault's effect must show: a failure that
+// starts later is collateral (a stray probe timeout 13 s after a kill that
+// caused no failure is not a 13 s recovery).
+const DefaultOnset = 5 * time.Second
 
 // TargetResult is one target's availability over a scenario run.
 type TargetResult struct {
@@ -97,6 +106,9 @@ func Analyze(in ScenarioInput, obj Objectives) ScenarioResult {
 	if in.FaultsPer30Days <= 0 {
 		in.FaultsPer30Days = DefaultFaultsPer30Days
 	}
+	if in.Onset <= 0 {
+		in.Onset = DefaultOnset
+	}
 	r := ScenarioResult{
 		Name: in.Name, Seed: in.Seed, Start: in.Start, End: in.End,
 		ProbeInterval: in.ProbeInterval, K: in.K, FaultsPer30Days: in.FaultsPer30Days,
@@ -121,7 +133,7 @@ func Analyze(in ScenarioInput, obj Objectives) ScenarioResult {
 	sort.SliceStable(faults, func(i, j int) bool { return faults[i].Injected.Before(faults[j].Injected) })
 	for i, w := range faults {
 		r.Faults = append(r.Faults, measureFault(in.Timelines, w, func(target string) RecoveryOptions {
-			opt := RecoveryOptions{K: in.K, Until: attributionEnd(w, obj.RecoveryMax)}
+			opt := RecoveryOptions{K: in.K, Until: attributionEnd(w, in.Onset)}
 			// The next fault that reaches the target takes over.
 			for _, next := range faults[i+1:] {
 				if next.Reaches(target) && next.Injected.Before(opt.Until) {
@@ -228,16 +240,13 @@ func (r ScenarioResult) faultNames() string {
 }
 
 // attributionEnd bounds which failures are charged to fault w: one that
-// starts later than the recovery objective after the fault was reverted (or
-// injected, for an instant fault) is not its consequence within the
-// objective. It still counts against availability.
-func attributionEnd(w Window, recoveryMax time.Duration) time.Time {
-	if recoveryMax <= 0 {
-		return time.Time{}
-	}
+// starts later than onset after the fault was reverted (or injected, for an
+// instant fault) is not its consequence: a kill shows at once, a cut link
+// while it is cut. It is collateral and still counts against availability.
+func attributionEnd(w Window, onset time.Duration) time.Time {
 	end := w.Injected
 	if w.Reverted.After(end) {
 		end = w.Reverted
 	}
-	return end.Add(recoveryMax)
+	return end.Add(onset)
 }
