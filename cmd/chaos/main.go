@@ -22,7 +22,7 @@ const (
 const usage = `chaos — break the reference stack on purpose and measure Vigil's SLOs
 
 Usage:
-  chaos run [--reports DIR] [--target stack] FILE|DIR…   run scenarios, write reports; exit 1 on any breach
+  chaos run [--reports DIR] [--target stack] FILE|DIR…   run scenarios, write reports; exit 1 on any breach, 3 if inconclusive
   chaos list [FILE|DIR…]                                list scenarios (default scenarios/library)
   chaos report [DIR]                                    print a report as Markdown (default: reports/<release>)
   chaos report diff OLD NEW                             regressions of NEW against OLD (dirs or report.json);
