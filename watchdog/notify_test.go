@@ -83,6 +83,22 @@ func has(line string) func(string) bool {
 	return func(m string) bool { return strings.Contains("\n"+m+"\n", "\n"+line+"\n") }
 }
 
+// tcpHealth is a service's health: YAML with one check of type typ
+// (liveness or readiness) probing a loopback port every 100 ms; extra
+// lines (e.g. "start_period: 30s") are added to the check.
+func tcpHealth(typ string, port int, extra ...string) string {
+	y := fmt.Sprintf(`    health:
+      %s:
+        - tcp: {address: "127.0.0.1:%d"}
+          interval: 100ms
+          timeout: 50ms
+`, typ, port)
+	for _, e := range extra {
+		y += "          " + e + "\n"
+	}
+	return y
+}
+
 // TestSystemdNotify runs the supervisor against a fake NOTIFY_SOCKET: READY=1
 // after start, WATCHDOG=1 with STATUS= while the loops answer, no WATCHDOG=1
 // while a loop is wedged, STOPPING=1 on shutdown.
@@ -143,23 +159,12 @@ func TestReadyTooEarly(t *testing.T) {
 	startHarnessWith(t, fmt.Sprintf(`  web:
     command: %s
     env: {VIGIL_HELPER: slowbind}
-    health:
-      liveness:
-        - tcp: {address: "127.0.0.1:%d"}
-          interval: 100ms
-          timeout: 50ms
-          start_period: 30s
-  api:
+%s  api:
     command: %s
     env: {VIGIL_HELPER: http}
     depends_on: {web: healthy}
-    health:
-      liveness:
-        - http: {url: "http://127.0.0.1:%d/health"}
-          interval: 100ms
-          timeout: 90ms
-          start_period: 30s
-`, helperCmd(t, strconv.Itoa(web), "300ms"), web, helperCmd(t, strconv.Itoa(api)), api), watchdog.Options{Notify: true})
+%s`, helperCmd(t, strconv.Itoa(web), "300ms"), tcpHealth("liveness", web, "start_period: 30s"),
+		helperCmd(t, strconv.Itoa(api)), tcpHealth("liveness", api, "start_period: 30s")), watchdog.Options{Notify: true})
 
 	m := sd.next("READY=1", 30*time.Second, has("READY=1"))
 	t.Logf("at READY: %q", m.text)
@@ -190,13 +195,7 @@ func TestStatusStale(t *testing.T) {
 	h := startHarnessWith(t, fmt.Sprintf(`  one:
     command: %s
     env: {VIGIL_HELPER: sleep}
-    health:
-      readiness:
-        - tcp: {address: "127.0.0.1:%d"}
-          interval: 100ms
-          timeout: 50ms
-          failures: 1
-`, helperCmd(t), port), watchdog.Options{Notify: true}) // no WatchdogInterval: no pings to piggyback on
+%s`, helperCmd(t), tcpHealth("readiness", port, "failures: 1")), watchdog.Options{Notify: true}) // no WatchdogInterval: no pings to piggyback on
 	sd.next("READY=1", 10*time.Second, has("READY=1"))
 
 	var l net.Listener
@@ -240,17 +239,11 @@ func TestReadyAfterStartTimeout(t *testing.T) {
 	startHarnessWith(t, fmt.Sprintf(`  down:
     command: %s
     env: {VIGIL_HELPER: sleep}
-    health:
-      liveness:
-        - tcp: {address: "127.0.0.1:%d"}
-          interval: 100ms
-          timeout: 50ms
-          failures: 1000
-  once:
+%s  once:
     command: %s
     env: {VIGIL_HELPER: exit}
     restart: {policy: never}
-`, helperCmd(t), freePort(t), helperCmd(t, "0", "0s")), watchdog.Options{Notify: true, StartTimeout: 500 * time.Millisecond})
+`, helperCmd(t), tcpHealth("liveness", freePort(t), "failures: 1000"), helperCmd(t, "0", "0s")), watchdog.Options{Notify: true, StartTimeout: 500 * time.Millisecond})
 	m := sd.next("READY=1", 10*time.Second, has("READY=1"))
 	if want := "; not up after 500ms: down"; !strings.HasSuffix(strings.TrimSpace(m.text), want) {
 		t.Errorf("READY=1 after the start timeout = %q, want a STATUS= ending %q", m.text, want)
