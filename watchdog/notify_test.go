@@ -196,7 +196,12 @@ func TestStatusStale(t *testing.T) {
     command: %s
     env: {VIGIL_HELPER: sleep}
 %s`, helperCmd(t), tcpHealth("readiness", port, "failures: 1")), watchdog.Options{Notify: true}) // no WatchdogInterval: no pings to piggyback on
-	sd.next("READY=1", 10*time.Second, has("READY=1"))
+	// Nothing listens yet: unhealthy, maybe already in the STATUS= that
+	// comes with READY=1.
+	h.waitEvent("unhealthy", 10*time.Second, func(ev watchdog.Event) bool {
+		return ev.Kind == watchdog.EventHealth && ev.Service == "one" && ev.Health == watchdog.HealthUnhealthy
+	})
+	sd.next("STATUS=unhealthy", 10*time.Second, has("STATUS=unhealthy: 1 unhealthy"))
 
 	var l net.Listener
 	defer func() {
@@ -210,7 +215,6 @@ func TestStatusStale(t *testing.T) {
 		health watchdog.Health
 		status string
 	}{
-		{"nothing listening", func() {}, watchdog.HealthUnhealthy, "unhealthy: 1 unhealthy"},
 		{"listening", func() {
 			var err error
 			if l, err = net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err != nil {
@@ -220,11 +224,16 @@ func TestStatusStale(t *testing.T) {
 		{"closed again", func() { l.Close(); l = nil }, watchdog.HealthUnhealthy, "unhealthy: 1 unhealthy"},
 	}
 	for _, st := range steps {
+		since := time.Now()
 		st.change()
 		ev := h.waitEvent(string(st.health), 10*time.Second, func(ev watchdog.Event) bool {
 			return ev.Kind == watchdog.EventHealth && ev.Service == "one" && ev.Health == st.health
 		})
-		m := sd.next("STATUS="+st.status, 10*time.Second, has("STATUS="+st.status))
+		// Only a message sent after the change can report it.
+		var m notifyMsg
+		for m.at.Before(since) {
+			m = sd.next("STATUS="+st.status, 10*time.Second, has("STATUS="+st.status))
+		}
 		if lag := m.at.Sub(ev.Time); lag > time.Second {
 			t.Errorf("%s: STATUS=%s sent %s after the health event, want within 1s", st.name, st.status, lag)
 		}
