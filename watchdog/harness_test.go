@@ -39,13 +39,21 @@ func parseConfig(t *testing.T, dir, services string) *config.Config {
 
 func startHarness(t *testing.T, services string) *harness {
 	t.Helper()
+	return startHarnessWith(t, services, watchdog.Options{})
+}
+
+// startHarnessWith is startHarness with supervisor options (Logger and Seed
+// are filled in).
+func startHarnessWith(t *testing.T, services string, opts watchdog.Options) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	h := &harness{t: t, dir: dir, events: make(chan watchdog.Event, 10000), done: make(chan error, 1)}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	sup, err := watchdog.New(parseConfig(t, dir, services), watchdog.Options{Logger: logger, Seed: 1})
+	opts.Seed = 1
+	sup, err := watchdog.New(parseConfig(t, dir, services), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

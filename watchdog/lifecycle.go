@@ -287,13 +287,13 @@ func (s *service) onExit(ctx context.Context, ex exitInfo) {
 	}
 	switch s.cfg.Restart.Policy {
 	case config.RestartNever:
-		s.want = false
+		s.setWant(false)
 		s.setState(StateExited, ex.String()+" (restart: never)")
 		s.evaluate(ctx)
 		return
 	case config.RestartOnFailure:
 		if ex.code == 0 {
-			s.want = false
+			s.setWant(false)
 			s.setState(StateExited, ex.String()+" (restart: on-failure)")
 			s.evaluate(ctx)
 			return

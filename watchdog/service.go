@@ -63,6 +63,7 @@ type service struct {
 	blocked bool         // liveness failing while a dependency was failing
 
 	busyUntil atomic.Int64 // unix nanos; see busy
+	wanted    atomic.Bool  // mirrors want for readers off the loop (READY=1); see setWant
 
 	mu    sync.Mutex
 	snap  ServiceStatus
@@ -105,6 +106,12 @@ func (s *service) do(ctx context.Context, o op, reason string) error {
 // call runs fn on the service's loop and waits for it.
 func (s *service) call(ctx context.Context, fn func()) error {
 	return s.send(ctx, request{op: opCall, fn: fn, reply: make(chan error, 1)})
+}
+
+// setWant sets whether the service should run; only the loop calls it.
+func (s *service) setWant(v bool) {
+	s.want = v
+	s.wanted.Store(v)
 }
 
 // busy reports whether the loop is inside a bounded blocking step.
@@ -152,7 +159,7 @@ func (s *service) run(ctx context.Context, autostart bool, adopt *savedProcess) 
 	defer func() { s.sockets.close() }()
 	defer s.stopTimer()
 	if autostart {
-		s.want = true
+		s.setWant(true)
 		if adopt == nil || !s.adopt(ctx, *adopt) {
 			s.tryStart(ctx)
 		}
@@ -170,7 +177,7 @@ func (s *service) run(ctx context.Context, autostart bool, adopt *savedProcess) 
 		}
 		select {
 		case <-ctx.Done():
-			s.want = false
+			s.setWant(false)
 			s.stopTimer()
 			if s.proc != nil {
 				s.stopProcess("watchdog shutdown")
@@ -205,7 +212,7 @@ func (s *service) handle(ctx context.Context, r request) error {
 	s.log.Info("control request", "op", r.op.String(), "reason", r.reason)
 	switch r.op {
 	case opStart:
-		s.want = true
+		s.setWant(true)
 		if s.proc != nil {
 			return nil
 		}
@@ -213,7 +220,7 @@ func (s *service) handle(ctx context.Context, r request) error {
 		s.stopTimer()
 		s.tryStart(ctx)
 	case opStop:
-		s.want = false
+		s.setWant(false)
 		s.stopTimer()
 		if s.proc != nil {
 			s.stopProcess(r.reason)
@@ -221,7 +228,7 @@ func (s *service) handle(ctx context.Context, r request) error {
 		s.setState(StateStopped, r.reason)
 		s.evaluate(ctx)
 	case opRestart:
-		s.want = true
+		s.setWant(true)
 		s.stopTimer()
 		if s.proc != nil {
 			s.publish(Event{Kind: EventRestart, Reason: r.reason, PID: s.proc.pid})

@@ -31,6 +31,10 @@ type Options struct {
 	// Notify sends sd_notify messages (READY=1, STATUS=, STOPPING=1) to
 	// $NOTIFY_SOCKET; cmd sets it when running under systemd.
 	Notify bool
+	// StartTimeout bounds how long READY=1 waits for every service to be
+	// up; then it is sent anyway, with a STATUS= naming the services that
+	// are not. Default DefaultStartTimeout.
+	StartTimeout time.Duration
 	// WatchdogInterval > 0 sends WATCHDOG=1 that often, but only after every
 	// service loop has answered (systemd WatchdogSec/2, from WATCHDOG_USEC).
 	WatchdogInterval time.Duration
@@ -54,6 +58,7 @@ type Supervisor struct {
 	cancels  map[string]context.CancelFunc
 	base     context.Context // parent of every service loop; nil before Run
 	wg       sync.WaitGroup
+	changes  chan struct{} // a state or health changed; read by the systemd notifier
 
 	persistMu sync.Mutex // serialises state file writes
 }
@@ -76,6 +81,9 @@ func New(cfg *config.Config, opts Options) (*Supervisor, error) {
 		}
 		opts.ShimPath = exe
 	}
+	if opts.StartTimeout <= 0 {
+		opts.StartTimeout = DefaultStartTimeout
+	}
 	if opts.RotateEvery <= 0 {
 		opts.RotateEvery = 5 * time.Second
 	}
@@ -86,6 +94,7 @@ func New(cfg *config.Config, opts Options) (*Supervisor, error) {
 		cfg:      cfg,
 		services: map[string]*service{},
 		cancels:  map[string]context.CancelFunc{},
+		changes:  make(chan struct{}, 1),
 	}, nil
 }
 
@@ -121,23 +130,21 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.launch(s.cfg.Services[name], true, adopt)
 	}
 	s.mu.Unlock()
-	if stuck := s.pass(ctx, time.Minute); len(stuck) == 0 {
-		s.notify("READY=1\nSTATUS=" + s.summary())
+	var notifying sync.WaitGroup
+	if s.opts.Notify {
+		notifying.Add(1)
+		go func() {
+			defer notifying.Done()
+			s.systemd(ctx)
+		}()
 	}
 
 	t := time.NewTicker(s.opts.RotateEvery)
 	defer t.Stop()
-	var beat <-chan time.Time
-	if s.opts.Notify && s.opts.WatchdogInterval > 0 {
-		bt := time.NewTicker(s.opts.WatchdogInterval)
-		defer bt.Stop()
-		beat = bt.C
-	}
 	for {
 		select {
-		case <-beat:
-			s.heartbeat(ctx)
 		case <-ctx.Done():
+			notifying.Wait() // STOPPING=1 is the last word, after any STATUS=
 			s.notify("STOPPING=1\nSTATUS=stopping services")
 			s.shutdown()
 			s.wg.Wait()
@@ -156,6 +163,7 @@ func (s *Supervisor) launch(cfg *config.Service, autostart bool, adopt *savedPro
 	ctx, cancel := context.WithCancel(s.base)
 	s.services[cfg.Name] = svc
 	s.cancels[cfg.Name] = cancel
+	svc.wanted.Store(autostart) // before its loop runs: READY=1 must wait for it
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -350,6 +358,7 @@ func (s *Supervisor) changed() {
 	for _, svc := range s.services {
 		notify(svc.kick)
 	}
+	notify(s.changes)
 }
 
 // waitingFor names the first unmet depends_on condition of cfg, or "".

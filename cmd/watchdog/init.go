@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 
 	"github.com/vigilhq/vigil/watchdog/pid1"
@@ -28,7 +27,7 @@ func initCmd(args []string, _, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "init:", err)
 		return exitError
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil)).With("component", "init")
+	logger := newLogger(stderr, "text", os.Getenv("JOURNAL_STREAM")).With("component", "init")
 	code, err := pid1.Run(context.Background(), pid1.Options{
 		Argv:   []string{self, "run", "-c", *path, "--log-format", *format},
 		Logger: logger,

@@ -65,11 +65,7 @@ func runCmd(args []string, _, stderr io.Writer) int {
 		return exitError
 	}
 	defer lock.Close()
-	var h slog.Handler = slog.NewTextHandler(stderr, nil)
-	if *format == "json" {
-		h = slog.NewJSONHandler(stderr, nil)
-	}
-	logger := slog.New(h)
+	logger := newLogger(stderr, *format, os.Getenv("JOURNAL_STREAM"))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	if err := run(ctx, *path, cfg, logger); err != nil {
