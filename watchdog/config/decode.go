@@ -10,10 +10,6 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// nodeBudget bounds the work one document can cause, aliases included, so a
-// "billion laughs" file fails fast instead of eating the watchdog's memory.
-const nodeBudget = 100_000
-
 // maxMergeDepth bounds nested "<<" merge keys.
 const maxMergeDepth = 8
 

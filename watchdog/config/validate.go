@@ -71,8 +71,12 @@ func (v *validator) config(c *Config) {
 	}
 	v.api(c.API)
 	names := c.serviceNames()
-	if len(names) == 0 {
+	switch {
+	case len(names) == 0:
 		v.errf("services", "no services: add at least one under services: with a command")
+	case len(names) > maxServices:
+		v.errf("services", "%d services, more than the %d one watchdog supervises: split them across several vigil.yaml files, each with its own watchdog", len(names), maxServices)
+		return // checking each of them would only slow the refusal down
 	}
 	for _, name := range names {
 		v.service(name, c.Services[name])
