@@ -2,9 +2,12 @@ package config
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzParse pins that no input panics, that failures are always Errors, and
@@ -55,5 +58,42 @@ func TestHugeAliasExpansion(t *testing.T) {
 	es := parseErrs(t, src, nil)
 	if got := es.Error(); !strings.Contains(got, "document too large") {
 		t.Errorf("Parse() = %.300s..., want document too large", got)
+	}
+}
+
+// TestUnboundedConfig pins issue 10 item 11: a 10 MB file took 17.7 s and
+// 1.88 GB to validate, and "<<" merges of one anchor many times over, level
+// upon level, ran for seconds although the node budget was long spent. Both
+// are refused at once, with a line, by Load as by a reload.
+func TestUnboundedConfig(t *testing.T) {
+	dir := t.TempDir()
+	huge := []byte(minimal + "x-pad:\n")
+	for len(huge) <= 10<<20 {
+		huge = append(huge, "  - {k: v}\n"...)
+	}
+	var merges strings.Builder
+	merges.WriteString("version: 1\nx-a: &a {k0: v, k1: v, k2: v, k3: v, k4: v, k5: v, k6: v, k7: v, k8: v, k9: v}\n")
+	for prev, n := 'a', 'b'; n <= 'h'; prev, n = n, n+1 {
+		fmt.Fprintf(&merges, "x-%c: &%c {<<: [%s]}\n", n, n, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*%c,", prev), 9), ","))
+	}
+	merges.WriteString("services:\n  s:\n    command: [./s]\n    env: {<<: *h}\n")
+	tests := []struct {
+		name, src, want string
+	}{
+		{"10 MB file", string(huge), "vigil.yaml:1: the file is larger than 1MiB, the limit for vigil.yaml"},
+		{"file one byte over the limit", minimal + "#" + strings.Repeat("x", maxFileSize-len(minimal)), "vigil.yaml:1: the file is larger than 1MiB"},
+		{"merge keys nested and repeated", merges.String(), "services.s.env: document too large"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, "vigil.yaml")
+			if err := os.WriteFile(path, []byte(tc.src), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			err := within(t, 2*time.Second, "Load()", func() error { _, err := Load(path); return err })
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Load() = %v, want an error containing %q", err, tc.want)
+			}
+		})
 	}
 }

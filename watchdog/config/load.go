@@ -20,7 +20,13 @@ import (
 // Errors (use errors.As); a file that cannot be read comes back wrapped, so
 // errors.Is(err, fs.ErrNotExist) works.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w: pass the path of vigil.yaml", err)
+	}
+	defer f.Close()
+	// One byte past the limit is enough for ParseWithEnv to refuse the file.
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w: pass the path of vigil.yaml", err)
 	}
@@ -37,6 +43,10 @@ func Parse(data []byte, filename string) (*Config, error) {
 // process environment. env_file paths are still read from disk.
 func ParseWithEnv(data []byte, filename string, lookup LookupFunc) (*Config, error) {
 	errs := &errorList{file: filename}
+	if len(data) > maxFileSize {
+		errs.add(1, 1, "", "the file is larger than %s, the limit for vigil.yaml: remove unused x- blocks and comments, or split the services across several watchdogs", ByteSize(maxFileSize))
+		return nil, errs.sorted()
+	}
 	root := parseYAML(data, errs)
 	if root == nil {
 		return nil, errs.sorted()
