@@ -381,3 +381,38 @@ func TestValidateHandBuilt(t *testing.T) {
 		t.Errorf("Validate() = %v, want the bad policy at the service's line", err)
 	}
 }
+
+// TestErrorsWithoutFileLine pins issue 10 item 14: 334 of 1 818 refused
+// configs named no line, because yaml.v3 leaves it out of reader errors,
+// of unknown anchors and of anything on line 1. Every refusal names one.
+func TestErrorsWithoutFileLine(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		line int
+		want string
+	}{
+		{"invalid UTF-8", "version: 1\nservices:\n  a: {command: [\xff\xfe]}\n", 3, "byte 0xff is not UTF-8: save the file as UTF-8"},
+		{"UTF-16", "\xff\xfev\x00\n\x00", 1, "is not UTF-8"},
+		{"control character", "version: 1\nservices:\n  a: {command: [a\x07]}\n", 3, "control character U+0007 is not allowed in YAML"},
+		{"NUL byte", "version: 1\x00\n", 1, "control character U+0000"},
+		{"unknown anchor", "version: 1\nservices:\n  a: {command: *nope}\n", 3, "alias *nope has no anchor: define &nope before using it"},
+		{"syntax error on line 1", "version: 1: 2\n", 1, "YAML syntax: mapping values are not allowed in this context"},
+		{"tab on line 1", "\t- a\n", 1, "YAML syntax: found character that cannot start any token"},
+		{"key never written", "version: 1\n", 1, "services: no services"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			es := parseErrs(t, tc.src, nil)
+			prefix := fmt.Sprintf("vigil.yaml:%d: ", tc.line)
+			for _, e := range es {
+				if e.Line < 1 || !fileLine.MatchString(e.Error()) {
+					t.Errorf("Parse() error %q names no line", e.Error())
+				}
+			}
+			if got := es.Error(); !strings.HasPrefix(got, prefix) || !strings.Contains(got, tc.want) {
+				t.Errorf("Parse() = %q, want it to start %q and contain %q", got, prefix, tc.want)
+			}
+		})
+	}
+}

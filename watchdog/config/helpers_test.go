@@ -2,9 +2,13 @@ package config
 
 import (
 	"errors"
+	"regexp"
 	"testing"
 	"time"
 )
+
+// fileLine is how every config error must start: file:line: .
+var fileLine = regexp.MustCompile(`^[^\n]+:[1-9][0-9]*: `)
 
 // env is a fake environment for ${VAR} expansion.
 type env map[string]string

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -105,17 +106,20 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 func parseYAML(data []byte, errs *errorList) (root *yaml.Node) {
 	defer func() {
 		if r := recover(); r != nil { // the YAML library must not take the watchdog down
-			errs.add(0, 0, "", "the YAML parser failed on this file (%v): check its syntax", r)
+			errs.add(1, 0, "", "the YAML parser failed on this file (%v): check its syntax", r)
 			root = nil
 		}
 	}()
+	if !checkText(data, errs) {
+		return nil
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			errs.add(1, 1, "", `the file is empty: start with "version: 1" and a services: mapping`)
 		} else {
-			syntaxError(err, errs)
+			syntaxError(err, data, errs)
 		}
 		return nil
 	}
@@ -124,7 +128,7 @@ func parseYAML(data []byte, errs *errorList) (root *yaml.Node) {
 		errs.add(extra.Line, extra.Column, "", "a second YAML document starts here: vigil.yaml holds exactly one (remove the ---)")
 		return nil
 	} else if !errors.Is(err, io.EOF) {
-		syntaxError(err, errs)
+		syntaxError(err, data, errs)
 		return nil
 	}
 	root = &doc
@@ -148,10 +152,14 @@ var parserErrors = []string{
 	"did not find expected node content",
 }
 
-func syntaxError(err error, errs *errorList) {
+// syntaxError reports a yaml.v3 error at its line. yaml.v3 leaves the line
+// out of errors on the first line and of some others; those are placed by
+// what they name, else at line 1.
+func syntaxError(err error, data []byte, errs *errorList) {
 	m := yamlLine.FindStringSubmatch(err.Error())
 	if m == nil {
-		errs.add(0, 0, "", "YAML syntax: %v", err)
+		line, text := unplaced(data, strings.TrimPrefix(err.Error(), "yaml: "))
+		errs.add(line, 0, "", "%s", text)
 		return
 	}
 	line, _ := strconv.Atoi(m[1])
