@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -415,4 +417,76 @@ func TestErrorsWithoutFileLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestValidateAcceptsWhatRunRejects pins issue 10 item 13: validate passed
+// configs that run then refused (api.listen, sockets, alert events) or that
+// failed at exec (NUL bytes, a number as the program).
+func TestValidateAcceptsWhatRunRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		line int
+		want string
+	}{
+		{"api.listen port above 65535", "version: 1\napi: {listen: \"127.0.0.1:99999\"}\nservices: {a: {command: [./a]}}\n", 2,
+			`api.listen: invalid address "127.0.0.1:99999": write host:port with a port of 0-65535`},
+		{"api.listen port -1", "version: 1\napi: {listen: \"127.0.0.1:-1\"}\nservices: {a: {command: [./a]}}\n", 2, "api.listen: invalid address"},
+		{"sockets listen nonsense", "version: 1\nservices:\n  a:\n    command: [./a]\n    sockets: [{listen: nonsense}]\n", 5,
+			`services.a.sockets[0].listen: invalid address "nonsense"`},
+		{"unknown alert event", "version: 1\nalerts:\n  - file: {path: a.log}\n    events: [helth, restart]\n", 4,
+			`alerts[0].events[0]: "helth" does not alert: did you mean "health"?`},
+		{"NUL in command", "version: 1\nservices:\n  a: {command: [./a, \"x\\0y\"]}\n", 3, `services.a.command[1]: holds a NUL byte`},
+		{"NUL in env", "version: 1\nservices:\n  a:\n    command: [./a]\n    env: {K: \"v\\0\"}\n", 5, `services.a.env.K: holds a NUL byte`},
+		{"NUL in check command", "version: 1\nservices:\n  a:\n    command: [./a]\n    health: {liveness: [{exec: {command: [\"c\\0\"]}}]}\n", 5,
+			`services.a.health.liveness[0].exec.command[0]: holds a NUL byte`},
+		{"numbers as command", "version: 1\nservices:\n  a: {command: [1, true]}\n", 3,
+			`services.a.command[0]: the program "1" is a number, not a program name`},
+		{"boolean as lone command", "version: 1\nservices:\n  a:\n    command: true\n", 4, `services.a.command: the program "true" is a boolean`},
+		{"number as alert command", "version: 1\nalerts: [{exec: {command: [1.5]}}]\nservices: {a: {command: [./a]}}\n", 2,
+			`alerts[0].exec.command[0]: the program "1.5" is a number`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			es := parseErrs(t, tc.src, nil)
+			want := fmt.Sprintf("vigil.yaml:%d: %s", tc.line, tc.want)
+			if got := es.Error(); !strings.Contains(got, want) {
+				t.Errorf("Parse() = %q, want it to contain %q", got, want)
+			}
+		})
+	}
+	t.Run("host checks", func(t *testing.T) {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "file")
+		if err := os.WriteFile(file, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		src := fmt.Sprintf(`version: 1
+services:
+  missing: {command: [./a], dir: %[1]s/gone}
+  file: {command: [./a], dir: %[2]s}
+  nouser: {command: [./a], user: vigil-no-such-user}
+  nogroup: {command: [./a], group: vigil-no-such-group}
+  fine: {command: [./a], dir: %[1]s}
+`, dir, file)
+		c := parseOK(t, src, nil)
+		err := c.CheckHost()
+		var es Errors
+		if !errors.As(err, &es) {
+			t.Fatalf("CheckHost() = %v, want Errors", err)
+		}
+		for _, want := range []string{
+			"vigil.yaml:3: services.missing.dir: working dir " + dir + "/gone does not exist: create it or fix dir:",
+			"vigil.yaml:4: services.file.dir: working dir " + file + " is not a directory",
+			`vigil.yaml:5: services.nouser.user: user "vigil-no-such-user": `,
+			`vigil.yaml:6: services.nogroup.group: group "vigil-no-such-group": `,
+		} {
+			if !strings.Contains(es.Error(), want) {
+				t.Errorf("CheckHost() = %q, want it to contain %q", es.Error(), want)
+			}
+		}
+		if len(es) != 4 {
+			t.Errorf("CheckHost() = %d errors, want 4:\n%v", len(es), es)
+		}
+	})
 }

@@ -25,6 +25,8 @@ type position struct {
 	Raw string
 	// Null is true for "key:" with no value, which counts as absent.
 	Null bool
+	// Tag is the scalar's YAML type (!!str, !!int, ...); "" for collections.
+	Tag string
 }
 
 // decoder walks a yaml.Node tree into Go values, reporting every problem
@@ -216,7 +218,7 @@ func (d *decoder) record(path string, key, val *yaml.Node) {
 	}
 	p := position{Line: key.Line, Column: key.Column, Null: isNull(val)}
 	if val.Kind == yaml.ScalarNode {
-		p.Raw = val.Value
+		p.Raw, p.Tag = val.Value, val.ShortTag()
 	}
 	d.pos[path] = p
 }

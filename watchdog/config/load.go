@@ -58,7 +58,7 @@ func ParseWithEnv(data []byte, filename string, lookup LookupFunc) (*Config, err
 	if d.budget < 0 {
 		return nil, errs.sorted() // the tree was cut short; validating it would mislead
 	}
-	c.Order = d.keys["services"]
+	c.Order, c.pos = d.keys["services"], d.pos
 	for name, s := range c.Services {
 		s.Name = name
 		s.Line = d.pos["services."+name].Line
@@ -77,6 +77,36 @@ func ParseWithEnv(data []byte, filename string, lookup LookupFunc) (*Config, err
 // Validate checks a config that already has its defaults (Parse calls it).
 // Lines come from Service.Line, Check.Line and Alert.Line.
 func (c *Config) Validate() error {
+	errs := &errorList{file: c.Path}
+	newValidator(errs, c.positions(), nil).config(c)
+	if len(errs.errs) > 0 {
+		return errs.sorted()
+	}
+	return nil
+}
+
+// CheckHost checks what only the host the watchdog runs on can tell: that
+// every service's dir is a directory, and that its user and group exist.
+// `watchdog validate` calls it after Load, since it runs on the target host;
+// `watchdog run` finds the same problems when it starts the service.
+func (c *Config) CheckHost() error {
+	errs := &errorList{file: c.Path}
+	v := newValidator(errs, c.positions(), nil)
+	for _, name := range c.serviceNames() {
+		v.host("services."+name, c.Services[name])
+	}
+	if len(errs.errs) > 0 {
+		return errs.sorted()
+	}
+	return nil
+}
+
+// positions returns where keys were written: as parsed, or for a config
+// built in Go from Service.Line, Check.Line and Alert.Line.
+func (c *Config) positions() map[string]position {
+	if c.pos != nil {
+		return c.pos
+	}
 	pos := map[string]position{}
 	for name, s := range c.Services {
 		p := "services." + name
@@ -91,12 +121,7 @@ func (c *Config) Validate() error {
 	for i, a := range c.Alerts {
 		pos[fmt.Sprintf("alerts[%d]", i)] = position{Line: a.Line}
 	}
-	errs := &errorList{file: c.Path}
-	newValidator(errs, pos, nil).config(c)
-	if len(errs.errs) > 0 {
-		return errs.sorted()
-	}
-	return nil
+	return pos
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
