@@ -12,12 +12,7 @@ import (
 // TestBadConfigs pins, for each kind of mistake, the exact file:line and
 // the advice in the message.
 func TestBadConfigs(t *testing.T) {
-	tests := []struct {
-		name string
-		src  string
-		line int
-		want string // fragment of "path: message"
-	}{
+	tests := []badConfig{
 		{"unknown key with suggestion", `version: 1
 services:
   web:
@@ -302,16 +297,36 @@ services:
 	if len(tests) < 18 {
 		t.Fatalf("only %d bad configs, want at least 18", len(tests))
 	}
+	wantRefused(t, tests)
+}
+
+// badConfig is a config Parse must refuse with an error at line whose
+// "path: message" contains want.
+type badConfig struct {
+	name string
+	src  string
+	line int
+	want string
+}
+
+// wantRefused parses each config and wants the error it names, and a line
+// on every error.
+func wantRefused(t *testing.T, tests []badConfig) {
+	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			es := parseErrs(t, tc.src, env{})
 			prefix := fmt.Sprintf("vigil.yaml:%d: ", tc.line)
+			found := false
 			for _, e := range es {
-				if strings.HasPrefix(e.Error(), prefix) && strings.Contains(e.Error(), tc.want) {
-					return
+				if e.Line < 1 || !fileLine.MatchString(e.Error()) {
+					t.Errorf("Parse() error %q names no line", e.Error())
 				}
+				found = found || strings.HasPrefix(e.Error(), prefix) && strings.Contains(e.Error(), tc.want)
 			}
-			t.Errorf("Parse() errors:\n%v\nwant one starting %q containing %q", es, prefix, tc.want)
+			if !found {
+				t.Errorf("Parse() errors:\n%v\nwant one starting %q containing %q", es, prefix, tc.want)
+			}
 		})
 	}
 }
@@ -388,12 +403,7 @@ func TestValidateHandBuilt(t *testing.T) {
 // configs named no line, because yaml.v3 leaves it out of reader errors,
 // of unknown anchors and of anything on line 1. Every refusal names one.
 func TestErrorsWithoutFileLine(t *testing.T) {
-	tests := []struct {
-		name string
-		src  string
-		line int
-		want string
-	}{
+	wantRefused(t, []badConfig{
 		{"invalid UTF-8", "version: 1\nservices:\n  a: {command: [\xff\xfe]}\n", 3, "byte 0xff is not UTF-8: save the file as UTF-8"},
 		{"UTF-16", "\xff\xfev\x00\n\x00", 1, "is not UTF-8"},
 		{"control character", "version: 1\nservices:\n  a: {command: [a\x07]}\n", 3, "control character U+0007 is not allowed in YAML"},
@@ -402,33 +412,14 @@ func TestErrorsWithoutFileLine(t *testing.T) {
 		{"syntax error on line 1", "version: 1: 2\n", 1, "YAML syntax: mapping values are not allowed in this context"},
 		{"tab on line 1", "\t- a\n", 1, "YAML syntax: found character that cannot start any token"},
 		{"key never written", "version: 1\n", 1, "services: no services"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			es := parseErrs(t, tc.src, nil)
-			prefix := fmt.Sprintf("vigil.yaml:%d: ", tc.line)
-			for _, e := range es {
-				if e.Line < 1 || !fileLine.MatchString(e.Error()) {
-					t.Errorf("Parse() error %q names no line", e.Error())
-				}
-			}
-			if got := es.Error(); !strings.HasPrefix(got, prefix) || !strings.Contains(got, tc.want) {
-				t.Errorf("Parse() = %q, want it to start %q and contain %q", got, prefix, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // TestValidateAcceptsWhatRunRejects pins issue 10 item 13: validate passed
 // configs that run then refused (api.listen, sockets, alert events) or that
 // failed at exec (NUL bytes, a number as the program).
 func TestValidateAcceptsWhatRunRejects(t *testing.T) {
-	tests := []struct {
-		name string
-		src  string
-		line int
-		want string
-	}{
+	wantRefused(t, []badConfig{
 		{"api.listen port above 65535", "version: 1\napi: {listen: \"127.0.0.1:99999\"}\nservices: {a: {command: [./a]}}\n", 2,
 			`api.listen: invalid address "127.0.0.1:99999": write host:port with a port of 0-65535`},
 		{"api.listen port -1", "version: 1\napi: {listen: \"127.0.0.1:-1\"}\nservices: {a: {command: [./a]}}\n", 2, "api.listen: invalid address"},
@@ -445,16 +436,7 @@ func TestValidateAcceptsWhatRunRejects(t *testing.T) {
 		{"boolean as lone command", "version: 1\nservices:\n  a:\n    command: true\n", 4, `services.a.command: the program "true" is a boolean`},
 		{"number as alert command", "version: 1\nalerts: [{exec: {command: [1.5]}}]\nservices: {a: {command: [./a]}}\n", 2,
 			`alerts[0].exec.command[0]: the program "1.5" is a number`},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			es := parseErrs(t, tc.src, nil)
-			want := fmt.Sprintf("vigil.yaml:%d: %s", tc.line, tc.want)
-			if got := es.Error(); !strings.Contains(got, want) {
-				t.Errorf("Parse() = %q, want it to contain %q", got, want)
-			}
-		})
-	}
+	})
 	t.Run("host checks", func(t *testing.T) {
 		dir := t.TempDir()
 		file := filepath.Join(dir, "file")
