@@ -27,3 +27,6 @@ fi
 set -e
 go vet ./...
 go test -race -count=1 -timeout 20m ./...
+# Config loading on arbitrary bytes: no panic, bounded time and memory,
+# every refusal at file:line (watchdog/config/fuzz_test.go). 20 s.
+go test -run '^$' -fuzz '^FuzzLoad$' -fuzztime 20s ./watchdog/config/

@@ -54,6 +54,8 @@ type Supervisor struct {
 
 	mu       sync.RWMutex
 	cfg      *config.Config
+	order    []string // cfg.StartOrder(), computed once per config
+	stopping bool     // set by shutdown: Reload must not launch any more
 	services map[string]*service
 	cancels  map[string]context.CancelFunc
 	base     context.Context // parent of every service loop; nil before Run
@@ -92,6 +94,7 @@ func New(cfg *config.Config, opts Options) (*Supervisor, error) {
 		bus:      NewBus(1000, nil),
 		opts:     opts,
 		cfg:      cfg,
+		order:    cfg.StartOrder(),
 		services: map[string]*service{},
 		cancels:  map[string]context.CancelFunc{},
 		changes:  make(chan struct{}, 1),
@@ -122,7 +125,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	s.mu.Lock()
 	s.base = base
 	s.started = time.Now()
-	for _, name := range s.cfg.StartOrder() {
+	for _, name := range s.order {
 		var adopt *savedProcess
 		if sp, ok := saved.Services[name]; ok && sp.PID > 0 {
 			adopt = &sp
@@ -175,6 +178,7 @@ func (s *Supervisor) launch(cfg *config.Service, autostart bool, adopt *savedPro
 // services that depend on it, so independent branches stop in parallel.
 func (s *Supervisor) shutdown() {
 	s.mu.Lock()
+	s.stopping = true
 	names := make([]string, 0, len(s.services))
 	for n := range s.services {
 		names = append(names, n)
@@ -228,7 +232,10 @@ func (s *Supervisor) stopServices(names []string) {
 
 // Reload applies a new configuration: unchanged services keep running
 // untouched, changed ones restart, removed ones stop and added ones start.
+// It holds s.mu only to swap the config and register the added loops, so
+// Status and shutdown are never kept waiting behind a large reload.
 func (s *Supervisor) Reload(cfg *config.Config) error {
+	order := cfg.StartOrder() // before locking: it walks the whole config
 	s.mu.RLock()
 	if s.base == nil {
 		s.mu.RUnlock()
@@ -257,8 +264,12 @@ func (s *Supervisor) Reload(cfg *config.Config) error {
 	sort.Strings(added)
 	s.stopServices(append(append([]string{}, stop...), changed...))
 	s.mu.Lock()
-	s.cfg = cfg
-	for _, name := range cfg.StartOrder() {
+	if s.stopping {
+		s.mu.Unlock()
+		return errors.New("reload: the watchdog is stopping; nothing was started")
+	}
+	s.cfg, s.order = cfg, order
+	for _, name := range order {
 		// Unchanged services keep their (equal) configuration: their loops own it.
 		if _, running := s.services[name]; !running {
 			s.launch(cfg.Services[name], true, nil)
@@ -335,7 +346,7 @@ func (s *Supervisor) logPath(name string) string {
 func (s *Supervisor) Status() Status {
 	s.mu.RLock()
 	started := s.started
-	order := s.cfg.StartOrder()
+	order := s.order
 	svcs := make([]*service, 0, len(order))
 	for _, n := range order {
 		if svc, ok := s.services[n]; ok {

@@ -541,3 +541,20 @@ func TestMissingWorkingDirNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestReloadDuringShutdownLaunchesNothing pins issue 10 item 12: a reload
+// that reached its launch step after shutdown had listed the services
+// started loops nobody would stop, and Run waited for them forever.
+func TestReloadDuringShutdownLaunchesNothing(t *testing.T) {
+	cmd := helperCmd(t)
+	h := startHarness(t, fmt.Sprintf("  a:\n    command: %s\n    env: {VIGIL_HELPER: sleep}\n", cmd))
+	h.waitEvent("a started", 10*time.Second, func(ev watchdog.Event) bool { return ev.Kind == watchdog.EventStarted })
+	h.stop()
+	next := parseConfig(t, h.dir, fmt.Sprintf("  b:\n    command: %s\n    env: {VIGIL_HELPER: sleep}\n", cmd))
+	if err := h.sup.Reload(next); err == nil || !strings.Contains(err.Error(), "stopping") {
+		t.Errorf("Reload() after shutdown = %v, want an error saying the watchdog is stopping", err)
+	}
+	if got := h.sup.Status().Services; len(got) != 0 {
+		t.Errorf("Status() after a refused reload lists %d services, want none", len(got))
+	}
+}

@@ -28,7 +28,8 @@ const usage = `watchdog — supervise services from one vigil.yaml
 
 Usage:
   watchdog run      [-c FILE] [--log-format text|json]   run the supervisor (foreground)
-  watchdog validate [-c FILE]                            check a config; exit 2 on any error
+  watchdog validate [-c FILE]                            check a config and this host (dirs, users,
+                                                         groups); exit 2 on any error
   watchdog status   [-c FILE] [--json]                   show every service; exit 3 if unhealthy
   watchdog start    [-c FILE] SERVICE                    start a stopped (or failed) service
   watchdog stop     [-c FILE] SERVICE                    stop a service's whole process group

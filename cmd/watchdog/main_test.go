@@ -259,6 +259,8 @@ func TestValidateExitCodes(t *testing.T) {
 	bad := filepath.Join(dir, "bad.yaml")
 	_ = os.WriteFile(good, []byte("version: 1\nservices:\n  a:\n    command: [\"true\"]\n"), 0o644)
 	_ = os.WriteFile(bad, []byte("version: 1\nservices:\n  a:\n    comand: [\"true\"]\n"), 0o644)
+	nodir := filepath.Join(dir, "nodir.yaml") // a host check: run fails only when it starts a
+	_ = os.WriteFile(nodir, []byte("version: 1\nservices:\n  a:\n    command: [\"true\"]\n    dir: ./gone\n"), 0o644)
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -266,6 +268,7 @@ func TestValidateExitCodes(t *testing.T) {
 	}{
 		{[]string{"validate", "-c", good}, exitOK, "ok (1 services"},
 		{[]string{"validate", "-c", bad}, exitUsage, "bad.yaml:4"},
+		{[]string{"validate", "-c", nodir}, exitUsage, "nodir.yaml:5: services.a.dir: working dir " + dir + "/gone does not exist"},
 		{[]string{"nope"}, exitUsage, "unknown command"},
 		{[]string{"--help"}, exitOK, "Exit codes"},
 		{[]string{"status", "--socket", filepath.Join(dir, "none.sock")}, exitError, "cannot reach the watchdog"},

@@ -31,6 +31,9 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	cfg, err := config.Load(*path)
+	if err == nil {
+		err = cfg.CheckHost() // validate runs on the target host: check it too
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage

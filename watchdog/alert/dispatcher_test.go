@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -408,5 +409,19 @@ func BenchmarkNotifyFullQueue(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		clock.Advance(time.Millisecond)
 		d.Notify(evs[i%len(evs)])
+	}
+}
+
+// TestAlertingKindsMatchConfig pins that vigil.yaml validation (which cannot
+// import this package) accepts in alerts[].events exactly the kinds
+// parseKinds accepts: issue 10 item 13 was validate passing "events: [x]"
+// that run then refused.
+func TestAlertingKindsMatchConfig(t *testing.T) {
+	var got []string
+	for _, k := range AlertingKinds() {
+		got = append(got, string(k))
+	}
+	if want := config.AlertEventKinds(); !slices.Equal(got, want) {
+		t.Errorf("AlertingKinds() = %v, config.AlertEventKinds() = %v: keep them equal", got, want)
 	}
 }

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,12 +12,7 @@ import (
 // TestBadConfigs pins, for each kind of mistake, the exact file:line and
 // the advice in the message.
 func TestBadConfigs(t *testing.T) {
-	tests := []struct {
-		name string
-		src  string
-		line int
-		want string // fragment of "path: message"
-	}{
+	tests := []badConfig{
 		{"unknown key with suggestion", `version: 1
 services:
   web:
@@ -300,16 +297,36 @@ services:
 	if len(tests) < 18 {
 		t.Fatalf("only %d bad configs, want at least 18", len(tests))
 	}
+	wantRefused(t, tests)
+}
+
+// badConfig is a config Parse must refuse with an error at line whose
+// "path: message" contains want.
+type badConfig struct {
+	name string
+	src  string
+	line int
+	want string
+}
+
+// wantRefused parses each config and wants the error it names, and a line
+// on every error.
+func wantRefused(t *testing.T, tests []badConfig) {
+	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			es := parseErrs(t, tc.src, env{})
 			prefix := fmt.Sprintf("vigil.yaml:%d: ", tc.line)
+			found := false
 			for _, e := range es {
-				if strings.HasPrefix(e.Error(), prefix) && strings.Contains(e.Error(), tc.want) {
-					return
+				if e.Line < 1 || !fileLine.MatchString(e.Error()) {
+					t.Errorf("Parse() error %q names no line", e.Error())
 				}
+				found = found || strings.HasPrefix(e.Error(), prefix) && strings.Contains(e.Error(), tc.want)
 			}
-			t.Errorf("Parse() errors:\n%v\nwant one starting %q containing %q", es, prefix, tc.want)
+			if !found {
+				t.Errorf("Parse() errors:\n%v\nwant one starting %q containing %q", es, prefix, tc.want)
+			}
 		})
 	}
 }
@@ -380,4 +397,78 @@ func TestValidateHandBuilt(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "x/vigil.yaml:6: services.web.restart.policy: unknown policy") {
 		t.Errorf("Validate() = %v, want the bad policy at the service's line", err)
 	}
+}
+
+// TestErrorsWithoutFileLine pins issue 10 item 14: 334 of 1 818 refused
+// configs named no line, because yaml.v3 leaves it out of reader errors,
+// of unknown anchors and of anything on line 1. Every refusal names one.
+func TestErrorsWithoutFileLine(t *testing.T) {
+	wantRefused(t, []badConfig{
+		{"invalid UTF-8", "version: 1\nservices:\n  a: {command: [\xff\xfe]}\n", 3, "byte 0xff is not UTF-8: save the file as UTF-8"},
+		{"UTF-16", "\xff\xfev\x00\n\x00", 1, "is not UTF-8"},
+		{"control character", "version: 1\nservices:\n  a: {command: [a\x07]}\n", 3, "control character U+0007 is not allowed in YAML"},
+		{"NUL byte", "version: 1\x00\n", 1, "control character U+0000"},
+		{"unknown anchor", "version: 1\nservices:\n  a: {command: *nope}\n", 3, "alias *nope has no anchor: define &nope before using it"},
+		{"syntax error on line 1", "version: 1: 2\n", 1, "YAML syntax: mapping values are not allowed in this context"},
+		{"tab on line 1", "\t- a\n", 1, "YAML syntax: found character that cannot start any token"},
+		{"key never written", "version: 1\n", 1, "services: no services"},
+	})
+}
+
+// TestValidateAcceptsWhatRunRejects pins issue 10 item 13: validate passed
+// configs that run then refused (api.listen, sockets, alert events) or that
+// failed at exec (NUL bytes, a number as the program).
+func TestValidateAcceptsWhatRunRejects(t *testing.T) {
+	wantRefused(t, []badConfig{
+		{"api.listen port above 65535", "version: 1\napi: {listen: \"127.0.0.1:99999\"}\nservices: {a: {command: [./a]}}\n", 2,
+			`api.listen: invalid address "127.0.0.1:99999": write host:port with a port of 0-65535`},
+		{"api.listen port -1", "version: 1\napi: {listen: \"127.0.0.1:-1\"}\nservices: {a: {command: [./a]}}\n", 2, "api.listen: invalid address"},
+		{"sockets listen nonsense", "version: 1\nservices:\n  a:\n    command: [./a]\n    sockets: [{listen: nonsense}]\n", 5,
+			`services.a.sockets[0].listen: invalid address "nonsense"`},
+		{"unknown alert event", "version: 1\nalerts:\n  - file: {path: a.log}\n    events: [helth, restart]\n", 4,
+			`alerts[0].events[0]: "helth" does not alert: did you mean "health"?`},
+		{"NUL in command", "version: 1\nservices:\n  a: {command: [./a, \"x\\0y\"]}\n", 3, `services.a.command[1]: holds a NUL byte`},
+		{"NUL in env", "version: 1\nservices:\n  a:\n    command: [./a]\n    env: {K: \"v\\0\"}\n", 5, `services.a.env.K: holds a NUL byte`},
+		{"NUL in check command", "version: 1\nservices:\n  a:\n    command: [./a]\n    health: {liveness: [{exec: {command: [\"c\\0\"]}}]}\n", 5,
+			`services.a.health.liveness[0].exec.command[0]: holds a NUL byte`},
+		{"numbers as command", "version: 1\nservices:\n  a: {command: [1, true]}\n", 3,
+			`services.a.command[0]: the program "1" is a number, not a program name`},
+		{"boolean as lone command", "version: 1\nservices:\n  a:\n    command: true\n", 4, `services.a.command: the program "true" is a boolean`},
+		{"number as alert command", "version: 1\nalerts: [{exec: {command: [1.5]}}]\nservices: {a: {command: [./a]}}\n", 2,
+			`alerts[0].exec.command[0]: the program "1.5" is a number`},
+	})
+	t.Run("host checks", func(t *testing.T) {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "file")
+		if err := os.WriteFile(file, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		src := fmt.Sprintf(`version: 1
+services:
+  missing: {command: [./a], dir: %[1]s/gone}
+  file: {command: [./a], dir: %[2]s}
+  nouser: {command: [./a], user: vigil-no-such-user}
+  nogroup: {command: [./a], group: vigil-no-such-group}
+  fine: {command: [./a], dir: %[1]s}
+`, dir, file)
+		c := parseOK(t, src, nil)
+		err := c.CheckHost()
+		var es Errors
+		if !errors.As(err, &es) {
+			t.Fatalf("CheckHost() = %v, want Errors", err)
+		}
+		for _, want := range []string{
+			"vigil.yaml:3: services.missing.dir: working dir " + dir + "/gone does not exist: create it or fix dir:",
+			"vigil.yaml:4: services.file.dir: working dir " + file + " is not a directory",
+			`vigil.yaml:5: services.nouser.user: user "vigil-no-such-user": `,
+			`vigil.yaml:6: services.nogroup.group: group "vigil-no-such-group": `,
+		} {
+			if !strings.Contains(es.Error(), want) {
+				t.Errorf("CheckHost() = %q, want it to contain %q", es.Error(), want)
+			}
+		}
+		if len(es) != 4 {
+			t.Errorf("CheckHost() = %d errors, want 4:\n%v", len(es), es)
+		}
+	})
 }

@@ -19,6 +19,10 @@ type Config struct {
 	Path string `yaml:"-"`
 	// Order lists service names in the order they appear in the file.
 	Order []string `yaml:"-"`
+
+	// pos is where each key was written, for CheckHost's file:line; nil
+	// for a config built in Go.
+	pos map[string]position
 }
 
 // API configures the read-only HTTP listener and the control socket.
@@ -277,4 +281,11 @@ type WebhookSink struct {
 // ExecSink runs Command with the event in VIGIL_* environment variables.
 type ExecSink struct {
 	Command []string `yaml:"command"`
+}
+
+// AlertEventKinds returns the event kinds alerts[].events may name: those
+// that raise or clear an alert. Package alert delivers exactly these (its
+// tests check the two lists agree).
+func AlertEventKinds() []string {
+	return []string{"health", "start_limit", "port_conflict", "memory_restart", "orphans", "error"}
 }

@@ -10,10 +10,6 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// nodeBudget bounds the work one document can cause, aliases included, so a
-// "billion laughs" file fails fast instead of eating the watchdog's memory.
-const nodeBudget = 100_000
-
 // maxMergeDepth bounds nested "<<" merge keys.
 const maxMergeDepth = 8
 
@@ -29,6 +25,8 @@ type position struct {
 	Raw string
 	// Null is true for "key:" with no value, which counts as absent.
 	Null bool
+	// Tag is the scalar's YAML type (!!str, !!int, ...); "" for collections.
+	Tag string
 }
 
 // decoder walks a yaml.Node tree into Go values, reporting every problem
@@ -220,7 +218,7 @@ func (d *decoder) record(path string, key, val *yaml.Node) {
 	}
 	p := position{Line: key.Line, Column: key.Column, Null: isNull(val)}
 	if val.Kind == yaml.ScalarNode {
-		p.Raw = val.Value
+		p.Raw, p.Tag = val.Value, val.ShortTag()
 	}
 	d.pos[path] = p
 }

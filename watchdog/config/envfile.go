@@ -167,7 +167,7 @@ func (v *validator) loadEnvFiles(c *Config) {
 			continue
 		}
 		for _, le := range lineErrs {
-			v.errs.errs = append(v.errs.errs, Error{File: s.EnvFile, Line: le.Line, Path: p, Msg: le.Msg})
+			v.errs.errs = append(v.errs.errs, Error{File: s.EnvFile, Line: max(le.Line, 1), Path: p, Msg: le.Msg})
 		}
 		if len(vars) > 0 {
 			s.SecretEnv = vars

@@ -60,7 +60,10 @@ type errorList struct {
 	errs Errors
 }
 
+// add records a problem. Every refusal names a line: line 1 when nothing
+// better is known (a key that was never written, a hand-built config).
 func (l *errorList) add(line, col int, path, format string, args ...any) {
+	line = max(line, 1)
 	l.errs = append(l.errs, Error{File: l.file, Line: line, Column: col, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 

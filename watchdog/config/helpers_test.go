@@ -2,8 +2,13 @@ package config
 
 import (
 	"errors"
+	"regexp"
 	"testing"
+	"time"
 )
+
+// fileLine is how every config error must start: file:line: .
+var fileLine = regexp.MustCompile(`^[^\n]+:[1-9][0-9]*: `)
 
 // env is a fake environment for ${VAR} expansion.
 type env map[string]string
@@ -35,4 +40,19 @@ func parseErrs(t *testing.T, src string, vars env) Errors {
 		t.Fatalf("ParseWithEnv() error %T %v, want Errors", err, err)
 	}
 	return es
+}
+
+// within runs fn and fails the test when it has not returned after limit.
+// On failure fn keeps running in the background until the test binary exits.
+func within[T any](t *testing.T, limit time.Duration, what string, fn func() T) T {
+	t.Helper()
+	done := make(chan T, 1)
+	go func() { done <- fn() }()
+	select {
+	case v := <-done:
+		return v
+	case <-time.After(limit):
+		t.Fatalf("%s took more than %s", what, limit)
+		panic("unreachable")
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -20,7 +21,13 @@ import (
 // Errors (use errors.As); a file that cannot be read comes back wrapped, so
 // errors.Is(err, fs.ErrNotExist) works.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w: pass the path of vigil.yaml", err)
+	}
+	defer f.Close()
+	// One byte past the limit is enough for ParseWithEnv to refuse the file.
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w: pass the path of vigil.yaml", err)
 	}
@@ -37,6 +44,10 @@ func Parse(data []byte, filename string) (*Config, error) {
 // process environment. env_file paths are still read from disk.
 func ParseWithEnv(data []byte, filename string, lookup LookupFunc) (*Config, error) {
 	errs := &errorList{file: filename}
+	if len(data) > maxFileSize {
+		errs.add(1, 1, "", "the file is larger than %s, the limit for vigil.yaml: remove unused x- blocks and comments, or split the services across several watchdogs", ByteSize(maxFileSize))
+		return nil, errs.sorted()
+	}
 	root := parseYAML(data, errs)
 	if root == nil {
 		return nil, errs.sorted()
@@ -47,7 +58,7 @@ func ParseWithEnv(data []byte, filename string, lookup LookupFunc) (*Config, err
 	if d.budget < 0 {
 		return nil, errs.sorted() // the tree was cut short; validating it would mislead
 	}
-	c.Order = d.keys["services"]
+	c.Order, c.pos = d.keys["services"], d.pos
 	for name, s := range c.Services {
 		s.Name = name
 		s.Line = d.pos["services."+name].Line
@@ -66,6 +77,36 @@ func ParseWithEnv(data []byte, filename string, lookup LookupFunc) (*Config, err
 // Validate checks a config that already has its defaults (Parse calls it).
 // Lines come from Service.Line, Check.Line and Alert.Line.
 func (c *Config) Validate() error {
+	errs := &errorList{file: c.Path}
+	newValidator(errs, c.positions(), nil).config(c)
+	if len(errs.errs) > 0 {
+		return errs.sorted()
+	}
+	return nil
+}
+
+// CheckHost checks what only the host the watchdog runs on can tell: that
+// every service's dir is a directory, and that its user and group exist.
+// `watchdog validate` calls it after Load, since it runs on the target host;
+// `watchdog run` finds the same problems when it starts the service.
+func (c *Config) CheckHost() error {
+	errs := &errorList{file: c.Path}
+	v := newValidator(errs, c.positions(), nil)
+	for _, name := range c.serviceNames() {
+		v.host("services."+name, c.Services[name])
+	}
+	if len(errs.errs) > 0 {
+		return errs.sorted()
+	}
+	return nil
+}
+
+// positions returns where keys were written: as parsed, or for a config
+// built in Go from Service.Line, Check.Line and Alert.Line.
+func (c *Config) positions() map[string]position {
+	if c.pos != nil {
+		return c.pos
+	}
 	pos := map[string]position{}
 	for name, s := range c.Services {
 		p := "services." + name
@@ -80,12 +121,7 @@ func (c *Config) Validate() error {
 	for i, a := range c.Alerts {
 		pos[fmt.Sprintf("alerts[%d]", i)] = position{Line: a.Line}
 	}
-	errs := &errorList{file: c.Path}
-	newValidator(errs, pos, nil).config(c)
-	if len(errs.errs) > 0 {
-		return errs.sorted()
-	}
-	return nil
+	return pos
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -95,17 +131,20 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 func parseYAML(data []byte, errs *errorList) (root *yaml.Node) {
 	defer func() {
 		if r := recover(); r != nil { // the YAML library must not take the watchdog down
-			errs.add(0, 0, "", "the YAML parser failed on this file (%v): check its syntax", r)
+			errs.add(1, 0, "", "the YAML parser failed on this file (%v): check its syntax", r)
 			root = nil
 		}
 	}()
+	if !checkText(data, errs) {
+		return nil
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			errs.add(1, 1, "", `the file is empty: start with "version: 1" and a services: mapping`)
 		} else {
-			syntaxError(err, errs)
+			syntaxError(err, data, errs)
 		}
 		return nil
 	}
@@ -114,7 +153,7 @@ func parseYAML(data []byte, errs *errorList) (root *yaml.Node) {
 		errs.add(extra.Line, extra.Column, "", "a second YAML document starts here: vigil.yaml holds exactly one (remove the ---)")
 		return nil
 	} else if !errors.Is(err, io.EOF) {
-		syntaxError(err, errs)
+		syntaxError(err, data, errs)
 		return nil
 	}
 	root = &doc
@@ -138,10 +177,14 @@ var parserErrors = []string{
 	"did not find expected node content",
 }
 
-func syntaxError(err error, errs *errorList) {
+// syntaxError reports a yaml.v3 error at its line. yaml.v3 leaves the line
+// out of errors on the first line and of some others; those are placed by
+// what they name, else at line 1.
+func syntaxError(err error, data []byte, errs *errorList) {
 	m := yamlLine.FindStringSubmatch(err.Error())
 	if m == nil {
-		errs.add(0, 0, "", "YAML syntax: %v", err)
+		line, text := unplaced(data, strings.TrimPrefix(err.Error(), "yaml: "))
+		errs.add(line, 0, "", "%s", text)
 		return
 	}
 	line, _ := strconv.Atoi(m[1])

@@ -1,8 +1,11 @@
 package config
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestStartOrder(t *testing.T) {
@@ -107,5 +110,42 @@ services:
 	secret.SecretEnv = map[string]string{"K": "v"}
 	if a.Equal(secret) {
 		t.Error("Equal() = true for services whose env_file contents differ, want false")
+	}
+}
+
+// TestQuadraticStartOrder pins issue 10 item 12: StartOrder rescanned the
+// whole list after placing each service, so 20 000 services took seconds
+// (and Status computed it on every call). Kahn's algorithm orders them in
+// milliseconds; the bound here is two orders of magnitude above that.
+func TestQuadraticStartOrder(t *testing.T) {
+	const n = 20_000
+	c := &Config{Services: map[string]*Service{}}
+	for i := range n { // a reverse chain: s0 waits for s1, ..., the worst case
+		name := fmt.Sprintf("s%d", i)
+		c.Order = append(c.Order, name)
+		s := &Service{Name: name}
+		if i+1 < n {
+			s.DependsOn = map[string]Condition{fmt.Sprintf("s%d", i+1): ConditionStarted}
+		}
+		c.Services[name] = s
+	}
+	order := within(t, 2*time.Second, "StartOrder() of 20 000 services", c.StartOrder)
+	if len(order) != n || order[0] != fmt.Sprintf("s%d", n-1) || order[n-1] != "s0" {
+		t.Fatalf("StartOrder() = %d names from %s to %s, want %d from s%d to s0", len(order), order[0], order[len(order)-1], n, n-1)
+	}
+}
+
+// TestTooManyServices pins the other half of item 12: a config with more
+// services than one watchdog supervises is refused at its services: line.
+func TestTooManyServices(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: 1\nservices:\n")
+	for i := range maxServices + 1 {
+		fmt.Fprintf(&b, "  s%d: {command: [./s]}\n", i)
+	}
+	es := parseErrs(t, b.String(), nil)
+	want := fmt.Sprintf("vigil.yaml:2: services: %d services, more than the %d one watchdog supervises", maxServices+1, maxServices)
+	if len(es) != 1 || !strings.HasPrefix(es[0].Error(), want) {
+		t.Errorf("Parse(%d services) = %v, want one error starting %q", maxServices+1, es, want)
 	}
 }

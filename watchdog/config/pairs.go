@@ -25,9 +25,6 @@ func (d *decoder) pairs(n *yaml.Node, path string, depth int) []pair {
 	if len(merged) == 0 {
 		return own
 	}
-	if !d.spend(len(merged), n, path) {
-		return own
-	}
 	written := map[string]bool{}
 	for _, p := range own {
 		written[p.key.Value] = true
@@ -42,7 +39,9 @@ func (d *decoder) pairs(n *yaml.Node, path string, depth int) []pair {
 	return append(out, own...)
 }
 
-// merge returns the entries a "<<" value contributes.
+// merge returns the entries a "<<" value contributes. Every mapping merged in
+// is paid for from the node budget before it is walked: merging the same
+// anchor many times at every level multiplies the work like nested aliases.
 func (d *decoder) merge(v *yaml.Node, path string, depth int) []pair {
 	if depth >= maxMergeDepth {
 		d.fail(v, path, "merge keys (<<) nested more than %d deep: flatten them", maxMergeDepth)
@@ -51,7 +50,7 @@ func (d *decoder) merge(v *yaml.Node, path string, depth int) []pair {
 	v = resolveAlias(v)
 	switch v.Kind {
 	case yaml.MappingNode:
-		return d.pairs(v, path, depth+1)
+		return d.mergeMapping(v, path, depth)
 	case yaml.SequenceNode:
 		var out []pair
 		for _, item := range v.Content {
@@ -59,12 +58,20 @@ func (d *decoder) merge(v *yaml.Node, path string, depth int) []pair {
 				d.fail(item, path, "<< merges mappings: every item must be a mapping such as *defaults")
 				continue
 			}
-			out = append(out, d.pairs(item, path, depth+1)...)
+			out = append(out, d.mergeMapping(item, path, depth)...)
 		}
 		return out
 	}
 	d.fail(v, path, "<< merges mappings: write <<: *anchor or <<: [*a, *b]")
 	return nil
+}
+
+// mergeMapping pays for mapping m from the node budget, then lists its entries.
+func (d *decoder) mergeMapping(m *yaml.Node, path string, depth int) []pair {
+	if !d.spend(len(m.Content)/2+1, m, path) {
+		return nil
+	}
+	return d.pairs(m, path, depth+1)
 }
 
 func resolveAlias(n *yaml.Node) *yaml.Node {

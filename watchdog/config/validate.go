@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -71,8 +72,12 @@ func (v *validator) config(c *Config) {
 	}
 	v.api(c.API)
 	names := c.serviceNames()
-	if len(names) == 0 {
+	switch {
+	case len(names) == 0:
 		v.errf("services", "no services: add at least one under services: with a command")
+	case len(names) > maxServices:
+		v.errf("services", "%d services, more than the %d one watchdog supervises: split them across several vigil.yaml files, each with its own watchdog", len(names), maxServices)
+		return // checking each of them would only slow the refusal down
 	}
 	for _, name := range names {
 		v.service(name, c.Services[name])
@@ -84,9 +89,7 @@ func (v *validator) config(c *Config) {
 
 func (v *validator) api(a API) {
 	if a.Listen != "" {
-		if _, port, err := net.SplitHostPort(a.Listen); err != nil || port == "" {
-			v.errf("api.listen", "invalid address %q: write host:port such as 127.0.0.1:9090", a.Listen)
-		}
+		v.listen("api.listen", a.Listen)
 	}
 	if a.TokenEnv != "" && !validEnvName(a.TokenEnv) {
 		v.errf("api.token_env", "%q is not an environment variable name: write the name (VIGIL_TOKEN), not the token", a.TokenEnv)
@@ -102,10 +105,17 @@ func (v *validator) service(name string, s *Service) {
 		v.errf(p, "invalid service name %q: use letters, digits, '.', '_' and '-' (it names log files and metrics)", name)
 	}
 	v.command(p, s)
-	for k := range s.Env {
+	for _, k := range sortedKeys(s.Env) {
 		if !validEnvName(k) {
 			v.errf(p+".env."+k, "invalid variable name %q: use letters, digits and _ (not starting with a digit)", k)
 		}
+		v.noNUL(p+".env."+k, s.Env[k])
+	}
+	for _, k := range sortedKeys(s.SecretEnv) {
+		v.noNUL(p+".env_file", s.SecretEnv[k])
+	}
+	for _, f := range []struct{ key, val string }{{"dir", s.Dir}, {"user", s.User}, {"group", s.Group}} {
+		v.noNUL(p+"."+f.key, f.val)
 	}
 	v.restart(p+".restart", s.Restart)
 	if _, ok := stopSignals[s.Stop.Signal]; !ok {
@@ -119,8 +129,11 @@ func (v *validator) service(name string, s *Service) {
 		v.errf(p+".port_conflict", "unknown policy %q: %s", s.PortConflict, didYouMean(string(s.PortConflict), policies))
 	}
 	for i, sock := range s.Sockets {
+		sp := fmt.Sprintf("%s.sockets[%d].listen", p, i)
 		if strings.TrimSpace(sock.Listen) == "" {
-			v.errf(fmt.Sprintf("%s.sockets[%d].listen", p, i), "missing: set the address to listen on, such as 127.0.0.1:8080")
+			v.errf(sp, "missing: set the address to listen on, such as 127.0.0.1:8080")
+		} else {
+			v.listen(sp, sock.Listen)
 		}
 	}
 	v.checks(p, s)
@@ -135,10 +148,57 @@ func (v *validator) command(p string, s *Service) {
 	case !s.Shell && len(s.Command) == 1 && strings.ContainsAny(s.Command[0], " \t"):
 		v.errf(p+".command", "%q is one string with spaces: write it as a list [\"prog\", \"arg\"] or set shell: true", s.Command[0])
 	}
-	for i, arg := range s.Command {
-		if i == 0 && strings.TrimSpace(arg) == "" {
-			v.errf(fmt.Sprintf("%s.command[%d]", p, i), "the program is empty: name the program to run")
+	if len(s.Command) > 0 && strings.TrimSpace(s.Command[0]) == "" {
+		v.errf(p+".command[0]", "the program is empty: name the program to run")
+	}
+	v.argv(p+".command", s.Command)
+}
+
+// argv refuses a command that exec cannot run as written: a program written
+// as a number, boolean or null, and NUL bytes in any item.
+func (v *validator) argv(p string, argv []string) {
+	// A lone scalar (command: 1) is recorded at p, a list's program at p[0].
+	for _, at := range []string{p + "[0]", p} {
+		if pos, ok := v.pos[at]; ok {
+			if kind := nonString(pos.Tag); kind != "" && len(argv) > 0 {
+				v.errf(at, "the program %s is %s, not a program name: name the program to run (quote it if a program is really called that)", strconv.Quote(pos.Raw), kind)
+			}
+			break
 		}
+	}
+	for i, arg := range argv {
+		v.noNUL(fmt.Sprintf("%s[%d]", p, i), arg)
+	}
+}
+
+// nonString names the YAML types a program name cannot be written as, or
+// returns "".
+func nonString(tag string) string {
+	switch tag {
+	case "!!int", "!!float":
+		return "a number"
+	case "!!bool":
+		return "a boolean"
+	case "!!null":
+		return "null"
+	}
+	return ""
+}
+
+// noNUL refuses a NUL byte, which no argument, environment value, path or
+// name passed to exec can hold. The value is not shown: it may be a secret.
+func (v *validator) noNUL(p, s string) {
+	if strings.IndexByte(s, 0) >= 0 {
+		v.errf(p, `holds a NUL byte ("\0"), which exec cannot pass on: remove it`)
+	}
+}
+
+// listen requires host:port with a port of 0-65535 (0: any free port), as
+// net.Listen takes it.
+func (v *validator) listen(p, addr string) {
+	_, port, err := net.SplitHostPort(addr)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+		v.errf(p, "invalid address %s: write host:port with a port of 0-65535, such as 127.0.0.1:9090", v.asWritten(p))
 	}
 }
 
@@ -277,12 +337,16 @@ func (v *validator) alerts(alerts []Alert) {
 				v.errf(p+".webhook.queue", "must be at least 1: the number of events buffered for delivery")
 			}
 		}
-		if a.Exec != nil && (len(a.Exec.Command) == 0 || a.Exec.Command[0] == "") {
-			v.errf(p+".exec.command", `missing: add command: ["./bin/notify"]`)
+		if a.Exec != nil {
+			if len(a.Exec.Command) == 0 || a.Exec.Command[0] == "" {
+				v.errf(p+".exec.command", `missing: add command: ["./bin/notify"]`)
+			}
+			v.argv(p+".exec.command", a.Exec.Command)
 		}
+		kinds := AlertEventKinds()
 		for j, e := range a.Events {
-			if strings.TrimSpace(e) == "" {
-				v.errf(fmt.Sprintf("%s.events[%d]", p, j), "empty event kind: remove it or name a kind such as state_change")
+			if !slices.Contains(kinds, e) {
+				v.errf(fmt.Sprintf("%s.events[%d]", p, j), "%q does not alert: %s", e, didYouMean(e, kinds))
 			}
 		}
 		if first, dup := seen[a.Name]; dup && a.Name != "" {

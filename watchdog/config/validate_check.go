@@ -99,6 +99,7 @@ func (v *validator) checkKind(p string, c *Check) {
 		if len(c.Exec.Command) == 0 || c.Exec.Command[0] == "" {
 			v.errf(p+".exec.command", `missing: add command: ["./bin/check"]`)
 		}
+		v.argv(p+".exec.command", c.Exec.Command)
 	case c.Postgres != nil:
 		if strings.TrimSpace(c.Postgres.DSN) == "" {
 			v.errf(p+".postgres.dsn", "missing: set dsn, such as postgres://user@127.0.0.1:5432/db (use ${VAR} for passwords)")
