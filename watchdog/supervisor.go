@@ -412,9 +412,13 @@ func (s *Supervisor) rotateLogs() {
 	s.mu.RUnlock()
 	for name, sc := range cfg.Services {
 		r := logs.Rotation{MaxSize: int64(sc.Logs.MaxSize), MaxFiles: sc.Logs.MaxFiles, MaxAge: sc.Logs.MaxAge}
-		if rotated, err := logs.Rotate(logs.Path(cfg.Logs.Dir, name), r); err != nil {
+		out, err := logs.Rotate(logs.Path(cfg.Logs.Dir, name), r)
+		if len(out.Dropped) > 0 {
+			s.log.Warn("log rotation could not copy (disk full?): dropped logs to keep max_size", "service", name, "dropped", out.Dropped, "err", out.Cause)
+		}
+		if err != nil {
 			s.log.Warn("log rotation failed", "service", name, "err", err)
-		} else if rotated {
+		} else if out.Rotated {
 			s.log.Info("log rotated", "service", name)
 		}
 	}
