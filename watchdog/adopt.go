@@ -73,23 +73,13 @@ func recoverSockets(pidfd, n int) *socketSet {
 }
 
 // terminateStale stops a saved process that must not be adopted as is (its
-// configuration changed while no watchdog ran): the whole group, gracefully.
+// configuration changed while no watchdog ran): its whole tree, gracefully.
 func (s *service) terminateStale(sp savedProcess) {
 	if ticks, err := proc.StartTime(sp.PID); err != nil || ticks != sp.StartTicks {
 		return
 	}
 	s.log.Warn("configuration changed while the watchdog was down: restarting the running copy", "pid", sp.PID)
-	_ = proc.SignalGroup(sp.PGID, parseSignal(s.cfg.Stop.Signal))
-	_ = proc.SignalGroup(sp.PGID, syscall.SIGCONT)
-	ctx, cancel := context.WithTimeout(context.Background(), s.stopTimeout())
-	left := proc.WaitGroupGone(ctx, sp.PGID)
-	cancel()
-	if len(left) > 0 {
-		_ = proc.SignalGroup(sp.PGID, syscall.SIGKILL)
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		proc.WaitGroupGone(ctx, sp.PGID)
-		cancel()
-	}
+	s.reapTree(&process{pid: sp.PID, pgid: sp.PGID}, nil, s.stopTimeout())
 }
 
 // adopt is called by the loop before anything else when a previous watchdog

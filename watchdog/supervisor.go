@@ -13,6 +13,7 @@ import (
 	"github.com/vigilhq/vigil/watchdog/config"
 	"github.com/vigilhq/vigil/watchdog/health"
 	"github.com/vigilhq/vigil/watchdog/logs"
+	"github.com/vigilhq/vigil/watchdog/proc"
 )
 
 // ErrUnknownService is returned for a control request naming no configured service.
@@ -47,6 +48,9 @@ type Supervisor struct {
 	bus     *Bus
 	opts    Options
 	started time.Time
+	// instance is this configuration's instanceID (EnvInstance); escape is
+	// the escape handling in force (EscapeSubreaper or EscapeGroup).
+	instance, escape string
 
 	mu       sync.RWMutex
 	cfg      *config.Config
@@ -84,6 +88,8 @@ func New(cfg *config.Config, opts Options) (*Supervisor, error) {
 		bus:      NewBus(1000, nil),
 		opts:     opts,
 		cfg:      cfg,
+		instance: instanceID(cfg),
+		escape:   EscapeGroup,
 		services: map[string]*service{},
 		cancels:  map[string]context.CancelFunc{},
 	}, nil
@@ -110,9 +116,16 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	if err != nil {
 		s.log.Warn("state file", "err", err)
 	}
+	escape := EscapeSubreaper
+	if err := proc.BecomeSubreaper(); err != nil {
+		escape = EscapeGroup
+		s.log.Warn("cannot become child subreaper: orphaned descendants of services go to init (still stopped by their environment marker)", "err", err)
+	}
+	orphans := newOrphans(s.instance)
 	s.mu.Lock()
 	s.base = base
 	s.started = time.Now()
+	s.escape = escape
 	for _, name := range s.cfg.StartOrder() {
 		var adopt *savedProcess
 		if sp, ok := saved.Services[name]; ok && sp.PID > 0 {
@@ -146,6 +159,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			return nil
 		case <-t.C:
 			s.rotateLogs()
+			orphans.sweep(s.mainPIDs())
 		}
 	}
 }
@@ -326,7 +340,7 @@ func (s *Supervisor) logPath(name string) string {
 // Status returns a snapshot of every service, in start order.
 func (s *Supervisor) Status() Status {
 	s.mu.RLock()
-	started := s.started
+	started, escape := s.started, s.escape
 	order := s.cfg.StartOrder()
 	svcs := make([]*service, 0, len(order))
 	for _, n := range order {
@@ -335,7 +349,7 @@ func (s *Supervisor) Status() Status {
 		}
 	}
 	s.mu.RUnlock()
-	st := Status{Version: s.opts.Version, PID: os.Getpid(), StartedAt: started, Uptime: Duration(time.Since(started).Round(time.Second))}
+	st := Status{Version: s.opts.Version, PID: os.Getpid(), StartedAt: started, Uptime: Duration(time.Since(started).Round(time.Second)), EscapeHandling: escape}
 	for _, svc := range svcs {
 		st.Services = append(st.Services, svc.status())
 	}
@@ -422,4 +436,20 @@ func (s *Supervisor) rotateLogs() {
 			s.log.Info("log rotated", "service", name)
 		}
 	}
+}
+
+// mainPIDs lists every service's current main process: os/exec (or an
+// adoption's pidfd) waits for those, the orphan sweep must not.
+func (s *Supervisor) mainPIDs() map[int]bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := map[int]bool{}
+	for _, svc := range s.services {
+		svc.mu.Lock()
+		if svc.snap.PID != 0 {
+			out[svc.snap.PID] = true
+		}
+		svc.mu.Unlock()
+	}
+	return out
 }
