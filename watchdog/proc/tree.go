@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -26,6 +27,12 @@ func Environ(pid int, marker []string) bool {
 	return len(env) > 0
 }
 
+// Getenv returns the value of key in pid's environment.
+func Getenv(pid int, key string) (string, bool) {
+	v, ok := readEnviron(pid)[key]
+	return v, ok
+}
+
 func readEnviron(pid int) map[string]string {
 	b, err := os.ReadFile(filepath.Join(ProcRoot, strconv.Itoa(pid), "environ"))
 	if err != nil {
@@ -39,6 +46,26 @@ func readEnviron(pid int) map[string]string {
 	}
 	return env
 }
+
+// StartedAt converts a start time in clock ticks since boot (Stat.StartTime)
+// to wall time, to the precision of a tick.
+func StartedAt(ticks uint64) time.Time {
+	b, err := os.ReadFile(filepath.Join(ProcRoot, "stat"))
+	if err != nil {
+		return time.Now()
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "btime "); ok {
+			boot, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return time.Unix(boot, 0).Add(time.Duration(ticks) * time.Second / clockTicks)
+		}
+	}
+	return time.Now()
+}
+
+// clockTicks is USER_HZ, the unit of /proc start times: 100 on every
+// Linux architecture Go supports.
+const clockTicks = 100
 
 // Tree lists the processes, zombies included, that belong to a service
 // whose main process is root in group pgid: the members of pgid, every
