@@ -273,7 +273,7 @@ func (s *service) onExit(ctx context.Context, ex exitInfo) {
 	s.proc = nil
 	s.checks.stop()
 	s.reapTree(p, nil, time.Second)
-	uptime := ex.at.Sub(p.started)
+	uptime := s.uptime(p, &ex)
 	s.recordExit(ex, uptime)
 	sev := SeverityWarning
 	if !s.want {
@@ -367,7 +367,7 @@ func (s *service) stopProcess(reason string) {
 	s.proc = nil
 	s.checks.stop()
 	s.reapTree(p, t, s.stopTimeout())
-	uptime := ex.at.Sub(p.started)
+	uptime := s.uptime(p, &ex)
 	s.recordExit(ex, uptime)
 	s.publish(Event{Kind: EventExited, PID: p.pid, ExitCode: &ex.code, Signal: ex.signal, Reason: "stopped: " + ex.String()})
 	s.log.Info("stopped", "pid", p.pid, "exit", ex.String())
@@ -395,4 +395,14 @@ func (s *service) checkMemory(ctx context.Context) {
 	s.stopProcess(reason)
 	s.bumpRestarts()
 	s.tryStart(ctx)
+}
+
+// uptime is how long p ran. The exit is dated to the earliest moment it may
+// have happened (see awake): never later because the watchdog was stopped.
+func (s *service) uptime(p *process, ex *exitInfo) time.Duration {
+	ex.at = s.sup.awake.exitTime(ex.at)
+	if ex.at.Before(p.started) {
+		ex.at = p.started
+	}
+	return ex.at.Sub(p.started)
 }

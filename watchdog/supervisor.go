@@ -51,6 +51,7 @@ type Supervisor struct {
 	// instance is this configuration's instanceID (EnvInstance); escape is
 	// the escape handling in force (EscapeSubreaper or EscapeGroup).
 	instance, escape string
+	awake            *awake // when the watchdog last ran: dates exits after a SIGSTOP of it
 
 	mu       sync.RWMutex
 	cfg      *config.Config
@@ -112,6 +113,17 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	s.log.Info("watchdog starting", "services", len(s.cfg.Services), "seed", s.opts.Seed, "version", s.opts.Version)
 	base, cancelAll := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelAll()
+	s.awake = newAwake(time.Second) // before any service loop reads it
+	awakeDone := make(chan struct{})
+	go func() {
+		defer close(awakeDone)
+		s.awake.run(base)
+	}()
+	defer func() {
+		cancelAll()
+		<-awakeDone
+	}()
+
 	saved, err := loadState(s.cfg.API.StateFile)
 	if err != nil {
 		s.log.Warn("state file", "err", err)
