@@ -74,7 +74,7 @@ const clockTicks = 100
 // was re-parented (double fork), and survives a watchdog restart. The
 // caller's own process is never listed.
 func Tree(root, pgid int, marker []string) []Stat {
-	all := others()
+	all := stats(nil)
 	children := map[int][]int{}
 	for _, st := range all {
 		children[st.PPID] = append(children[st.PPID], st.PID)
@@ -98,25 +98,20 @@ func Tree(root, pgid int, marker []string) []Stat {
 // Children lists the caller's children, zombies included.
 func Children() []Stat {
 	self := os.Getpid()
+	return stats(func(st Stat) bool { return st.PPID == self })
+}
+
+// stats reads the stat of every process but the caller and keeps those
+// keep accepts (nil: all).
+func stats(keep func(Stat) bool) []Stat {
+	self := os.Getpid()
 	var out []Stat
-	for _, st := range others() {
-		if st.PPID == self {
+	for _, pid := range pids() {
+		if st, err := ReadStat(pid); err == nil && pid != self && (keep == nil || keep(st)) {
 			out = append(out, st)
 		}
 	}
 	return out
-}
-
-// others reads the stat of every process but the caller.
-func others() []Stat {
-	self := os.Getpid()
-	var all []Stat
-	for _, pid := range pids() {
-		if st, err := ReadStat(pid); err == nil && pid != self {
-			all = append(all, st)
-		}
-	}
-	return all
 }
 
 // Same reports whether pid still is the process that started at ticks
