@@ -147,48 +147,26 @@ func (s *service) reapTree(p *process, t *tree, grace time.Duration) {
 	}
 }
 
-// orphans tracks processes re-parented to the watchdog (as child subreaper)
-// that carry a service marker, so that it reaps them when they exit while
-// their service runs. Only the supervisor's Run goroutine uses it.
-type orphans struct {
-	instance string
-	sid      int
-	seen     map[int]uint64
-}
-
-func newOrphans(instance string) *orphans {
-	sid, _ := unix.Getsid(0)
-	return &orphans{instance: instance, sid: sid, seen: map[int]uint64{}}
-}
-
-// sweep records marked children of the watchdog that are not a service's
-// main process, and reaps those of them that have exited. mains are the
-// services' current main pids: os/exec waits for those.
-func (o *orphans) sweep(mains map[int]bool) {
-	next := map[int]uint64{}
+// reapOrphans collects the zombies re-parented to the watchdog (as child
+// subreaper) by services' descendants that exited while their service
+// runs. mains are the services' current main pids: os/exec waits for those.
+// The watchdog's other children (exec checks and alerts) are in its session
+// and lead their own group or share the watchdog's; a re-parented orphan
+// left the session (setsid) or sits in a service's group without leading it.
+func reapOrphans(mains map[int]bool) {
+	pgid, sid := unix.Getpgrp(), sessionID()
 	for _, st := range proc.Children() {
-		if mains[st.PID] {
+		if st.State != 'Z' || mains[st.PID] {
 			continue
 		}
-		ticks, known := o.seen[st.PID]
-		if st.State == 'Z' {
-			if known && ticks == st.StartTime {
-				proc.ReapChild(st.PID, ticks)
-			}
-			continue
-		}
-		// A main process leads its group in our session; a re-parented
-		// descendant does not (or it called setsid).
-		leaderHere := st.PID == st.PGID && sessionOf(st.PID) == o.sid
-		if known || (!leaderHere && proc.Environ(st.PID, []string{EnvInstance + "=" + o.instance})) {
-			next[st.PID] = st.StartTime
+		if st.Session != sid || (st.PID != st.PGID && st.PGID != pgid) {
+			proc.ReapChild(st.PID, st.StartTime)
 		}
 	}
-	o.seen = next
 }
 
-func sessionOf(pid int) int {
-	sid, err := unix.Getsid(pid)
+func sessionID() int {
+	sid, err := unix.Getsid(0)
 	if err != nil {
 		return -1
 	}

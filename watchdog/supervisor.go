@@ -133,7 +133,6 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		escape = EscapeGroup
 		s.log.Warn("cannot become child subreaper: orphaned descendants of services go to init (still stopped by their environment marker)", "err", err)
 	}
-	orphans := newOrphans(s.instance)
 	s.mu.Lock()
 	s.base = base
 	s.started = time.Now()
@@ -171,7 +170,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			return nil
 		case <-t.C:
 			s.rotateLogs()
-			orphans.sweep(s.mainPIDs())
+			if escape == EscapeSubreaper {
+				reapOrphans(s.mainPIDs())
+			}
 		}
 	}
 }

@@ -22,7 +22,9 @@ import (
 //	escape PIDFILE: start escape-mid in a new session, then wait for SIGTERM
 //	escape-mid PIDFILE: start a sleeper, write its pid to PIDFILE, exit at
 //	  once: the sleeper is orphaned outside the service's process group
-//	sleep: wait for SIGTERM (ignored with VIGIL_IGNORE_TERM=1), exit 0
+//	  (with VIGIL_SLEEPER_EXITS=1 the sleeper exits at once too)
+//	sleep: wait for SIGTERM (ignored with VIGIL_IGNORE_TERM=1), exit 0; with
+//	  VIGIL_EXIT_AT_ONCE=1, exit 0 at once
 func escapeHelper(mode string, args []string) int {
 	switch mode {
 	case "escape":
@@ -36,6 +38,9 @@ func escapeHelper(mode string, args []string) int {
 	case "escape-mid":
 		cmd := exec.Command(os.Args[0])
 		cmd.Env = append(os.Environ(), "VIGIL_HELPER=sleep", "VIGIL_IGNORE_TERM=1")
+		if os.Getenv("VIGIL_SLEEPER_EXITS") == "1" {
+			cmd.Env = append(cmd.Env, "VIGIL_EXIT_AT_ONCE=1")
+		}
 		if err := cmd.Start(); err != nil {
 			return 4
 		}
@@ -45,6 +50,9 @@ func escapeHelper(mode string, args []string) int {
 		if err := os.Rename(args[0]+".tmp", args[0]); err != nil {
 			return 4
 		}
+		return 0
+	}
+	if os.Getenv("VIGIL_EXIT_AT_ONCE") == "1" {
 		return 0
 	}
 	c := make(chan os.Signal, 1)
@@ -189,6 +197,36 @@ func TestSetsidDoubleForkEscapesStopAndShutdown(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSubreaperReapsOrphansWhileServiceRuns: as child subreaper the
+// watchdog receives a service's orphans; one that exits while its service
+// runs must not stay a zombie (init used to reap it).
+func TestSubreaperReapsOrphansWhileServiceRuns(t *testing.T) {
+	kv := testMarker(t)
+	dir, cfgPath, client := writeConfig(t, "", "")
+	pidFile := filepath.Join(dir, "sleeper.pid")
+	if err := os.WriteFile(cfgPath, append(mustRead(t, cfgPath), fmt.Sprintf(`services:
+  escaper:
+    command: [%q, %q]
+    env: {VIGIL_HELPER: escape, VIGIL_SLEEPER_EXITS: "1"}
+`, os.Args[0], pidFile)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wd := startWatchdog(t, cfgPath, kv)
+	before := waitHealthy(t, client, 15*time.Second).Services[0]
+	orphan := waitPIDFile(t, pidFile, 10*time.Second)
+	deadline := time.Now().Add(20 * time.Second) // the sweep runs every 5s
+	for processState(orphan, "Z") || processState(orphan, "S", "R") {
+		if time.Now().After(deadline) {
+			t.Fatalf("orphan %d of a running service still present 20s later (zombie: %v)", orphan, processState(orphan, "Z"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if after := waitHealthy(t, client, 5*time.Second).Services[0]; after.PID != before.PID {
+		t.Errorf("service pid %d → %d while its orphan was reaped, want it untouched", before.PID, after.PID)
+	}
+	waitStopped(t, wd)
 }
 
 // assertEscaped checks that pid left the service's process group and is
