@@ -38,7 +38,7 @@ const (
 // instanceID names a watchdog configuration by its state file: stable across
 // watchdog restarts, distinct for two configurations on one host.
 func instanceID(cfg *config.Config) string {
-	sum := sha256.Sum256([]byte(cfg.API.StateFile + "\x00" + cfg.API.Socket))
+	sum := sha256.Sum256([]byte(cfg.API.StateFile))
 	return hex.EncodeToString(sum[:])[:12]
 }
 
