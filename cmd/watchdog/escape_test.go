@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vigilhq/vigil/watchdog"
+	"github.com/vigilhq/vigil/watchdog/api"
 )
 
 // escapeHelper runs the helper modes of the escape tests:
@@ -157,16 +158,7 @@ func TestSetsidDoubleForkEscapesStopAndShutdown(t *testing.T) {
 	for _, mode := range []string{"run", "init"} {
 		t.Run(mode, func(t *testing.T) {
 			kv := testMarker(t)
-			dir, cfgPath, client := writeConfig(t, "", "")
-			pidFile := filepath.Join(dir, "sleeper.pid")
-			if err := os.WriteFile(cfgPath, append(mustRead(t, cfgPath), fmt.Sprintf(`services:
-  escaper:
-    command: [%q, %q]
-    env: {VIGIL_HELPER: escape}
-    stop: {timeout: 300ms}
-`, os.Args[0], pidFile)...), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			pidFile, cfgPath, client := escaperConfig(t, "env: {VIGIL_HELPER: escape}\n    stop: {timeout: 300ms}")
 			wd := startWatchdogArgs(t, []string{mode, "-c", cfgPath}, kv)
 			st := waitHealthy(t, client, 15*time.Second)
 			if st.EscapeHandling != watchdog.EscapeSubreaper {
@@ -204,15 +196,7 @@ func TestSetsidDoubleForkEscapesStopAndShutdown(t *testing.T) {
 // runs must not stay a zombie (init used to reap it).
 func TestSubreaperReapsOrphansWhileServiceRuns(t *testing.T) {
 	kv := testMarker(t)
-	dir, cfgPath, client := writeConfig(t, "", "")
-	pidFile := filepath.Join(dir, "sleeper.pid")
-	if err := os.WriteFile(cfgPath, append(mustRead(t, cfgPath), fmt.Sprintf(`services:
-  escaper:
-    command: [%q, %q]
-    env: {VIGIL_HELPER: escape, VIGIL_SLEEPER_EXITS: "1"}
-`, os.Args[0], pidFile)...), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	pidFile, cfgPath, client := escaperConfig(t, `env: {VIGIL_HELPER: escape, VIGIL_SLEEPER_EXITS: "1"}`)
 	wd := startWatchdog(t, cfgPath, kv)
 	before := waitHealthy(t, client, 15*time.Second).Services[0]
 	orphan := waitPIDFile(t, pidFile, 10*time.Second)
@@ -227,6 +211,15 @@ func TestSubreaperReapsOrphansWhileServiceRuns(t *testing.T) {
 		t.Errorf("service pid %d → %d while its orphan was reaped, want it untouched", before.PID, after.PID)
 	}
 	waitStopped(t, wd)
+}
+
+// escaperConfig writes a config with one service, escaper: the escape
+// helper, which writes its orphan's pid to pidFile, with the service keys
+// (indented lines after the first) added.
+func escaperConfig(t *testing.T, keys string) (pidFile, cfgPath string, client *api.Client) {
+	t.Helper()
+	dir, cfgPath, client := writeConfig(t, "", fmt.Sprintf("services:\n  escaper:\n    command: [%q, \"{dir}/sleeper.pid\"]\n    %s\n", os.Args[0], keys))
+	return filepath.Join(dir, "sleeper.pid"), cfgPath, client
 }
 
 // assertEscaped checks that pid left the service's process group and is
