@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -73,23 +74,13 @@ func recoverSockets(pidfd, n int) *socketSet {
 }
 
 // terminateStale stops a saved process that must not be adopted as is (its
-// configuration changed while no watchdog ran): the whole group, gracefully.
+// configuration changed while no watchdog ran): its whole tree, gracefully.
 func (s *service) terminateStale(sp savedProcess) {
 	if ticks, err := proc.StartTime(sp.PID); err != nil || ticks != sp.StartTicks {
 		return
 	}
 	s.log.Warn("configuration changed while the watchdog was down: restarting the running copy", "pid", sp.PID)
-	_ = proc.SignalGroup(sp.PGID, parseSignal(s.cfg.Stop.Signal))
-	_ = proc.SignalGroup(sp.PGID, syscall.SIGCONT)
-	ctx, cancel := context.WithTimeout(context.Background(), s.stopTimeout())
-	left := proc.WaitGroupGone(ctx, sp.PGID)
-	cancel()
-	if len(left) > 0 {
-		_ = proc.SignalGroup(sp.PGID, syscall.SIGKILL)
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		proc.WaitGroupGone(ctx, sp.PGID)
-		cancel()
-	}
+	s.reapTree(&process{pid: sp.PID, pgid: sp.PGID}, nil, s.stopTimeout())
 }
 
 // adopt is called by the loop before anything else when a previous watchdog
@@ -101,10 +92,7 @@ func (s *service) adopt(ctx context.Context, sp savedProcess) bool {
 	}
 	p, sockets, err := adoptProcess(sp)
 	if err != nil {
-		if errors.Is(err, errNotAdoptable) {
-			s.log.Warn("service died while the watchdog was down: starting it", "pid", sp.PID)
-			s.publish(Event{Kind: EventRestart, Severity: SeverityWarning, PID: sp.PID, Reason: "died while the watchdog was down"})
-		} else {
+		if !errors.Is(err, errNotAdoptable) {
 			s.log.Error("cannot adopt", "pid", sp.PID, "err", err)
 		}
 		return false
@@ -113,4 +101,55 @@ func (s *service) adopt(ctx context.Context, sp savedProcess) bool {
 	s.running(ctx, p, true)
 	s.log.Info("adopted running process after a watchdog restart", "pid", p.pid, "since", p.started)
 	return true
+}
+
+// adoptRunning is called by the loop before its first start. It adopts the
+// process the state file names or, when that is stale or missing (a state
+// write failed: disk full), the one still carrying the service's markers.
+// Whatever of the service is still running and not adopted is stopped, so
+// the start that follows never makes a second copy.
+func (s *service) adoptRunning(ctx context.Context, saved *savedProcess) bool {
+	if saved != nil && s.adopt(ctx, *saved) {
+		return true
+	}
+	found, running := s.findRunning()
+	if running && (saved == nil || found.PID != saved.PID) {
+		s.log.Warn("service found running by its environment marker, not in the state file (a state write failed?): adopting it", "pid", found.PID)
+		if s.adopt(ctx, found) {
+			return true
+		}
+	}
+	if left := s.tree(&process{}).scan(); len(left) > 0 {
+		s.log.Warn("stopping what is left of the service before starting it", "pids", left)
+		s.reapTree(&process{}, nil, s.stopTimeout())
+	}
+	if saved != nil && !running && saved.ConfigHash == s.cfgHash {
+		s.log.Warn("service died while the watchdog was down: starting it", "pid", saved.PID)
+		s.publish(Event{Kind: EventRestart, Severity: SeverityWarning, PID: saved.PID, Reason: "died while the watchdog was down"})
+	}
+	return false
+}
+
+// findRunning looks for the service's main process by its markers: the
+// earliest started group leader among the marked processes (its
+// descendants inherit the markers, and start later).
+func (s *service) findRunning() (savedProcess, bool) {
+	var best *proc.Stat
+	for _, st := range proc.Tree(0, 0, s.marker()) {
+		if st.State == 'Z' || st.PID != st.PGID {
+			continue
+		}
+		if best == nil || st.StartTime < best.StartTime {
+			best = &st
+		}
+	}
+	if best == nil {
+		return savedProcess{}, false
+	}
+	sp := savedProcess{PID: best.PID, PGID: best.PGID, StartTicks: best.StartTime, StartedAt: proc.StartedAt(best.StartTime)}
+	sp.ConfigHash, _ = proc.Getenv(best.PID, EnvServiceConfig)
+	if n, ok := proc.Getenv(best.PID, "LISTEN_FDS"); ok {
+		sp.Sockets, _ = strconv.Atoi(n)
+	}
+	return sp, true
 }

@@ -44,6 +44,7 @@ func (s *service) tryStart(ctx context.Context) {
 		s.sockets = ss
 	}
 	env := append(append(os.Environ(), s.cfg.Environ()...), s.sockets.env()...)
+	env = append(append(env, s.marker()...), EnvServiceConfig+"="+s.cfgHash)
 	var files []*os.File
 	if s.sockets != nil {
 		files = s.sockets.files
@@ -271,8 +272,8 @@ func (s *service) onExit(ctx context.Context, ex exitInfo) {
 	p := s.proc
 	s.proc = nil
 	s.checks.stop()
-	s.reapGroup(p.pgid, time.Second)
-	uptime := ex.at.Sub(p.started)
+	s.reapTree(p, nil, time.Second)
+	uptime := s.uptime(p, &ex)
 	s.recordExit(ex, uptime)
 	sev := SeverityWarning
 	if !s.want {
@@ -339,60 +340,38 @@ func (s *service) recordExit(ex exitInfo, uptime time.Duration) {
 	s.mu.Unlock()
 }
 
-// stopProcess stops the whole process group: the stop signal (plus SIGCONT,
-// so a SIGSTOPped process can act on it), the grace period, SIGKILL to the
-// group, then a check that no member survived.
+// stopProcess stops the whole process tree (group, descendants and marked
+// processes, see tree): the stop signal (plus SIGCONT, so a SIGSTOPped
+// process can act on it), the grace period, SIGKILL, then a check that
+// nothing survived.
 func (s *service) stopProcess(reason string) {
 	s.busyFor(2*s.stopTimeout() + 5*time.Second)
 	defer s.busyFor(0)
 	p := s.proc
 	s.setState(StateStopping, reason)
-	sig := parseSignal(s.cfg.Stop.Signal)
-	_ = proc.SignalGroup(p.pgid, sig)
-	_ = proc.SignalGroup(p.pgid, syscall.SIGCONT)
+	t := s.tree(p)
+	t.scan()
+	t.signal(parseSignal(s.cfg.Stop.Signal))
+	t.signal(syscall.SIGCONT)
 	timer := time.NewTimer(s.stopTimeout())
 	var ex exitInfo
 	select {
 	case ex = <-p.done:
 		timer.Stop()
 	case <-timer.C:
-		s.log.Warn("stop timeout: sending SIGKILL to the process group", "pid", p.pid, "timeout", s.stopTimeout())
-		_ = proc.SignalGroup(p.pgid, syscall.SIGKILL)
+		s.log.Warn("stop timeout: sending SIGKILL to the process tree", "pid", p.pid, "timeout", s.stopTimeout())
+		t.scan()
+		t.signal(syscall.SIGKILL)
 		ex = <-p.done
 	}
 	s.proc = nil
 	s.checks.stop()
-	s.reapGroup(p.pgid, s.stopTimeout())
-	uptime := ex.at.Sub(p.started)
+	s.reapTree(p, t, s.stopTimeout())
+	uptime := s.uptime(p, &ex)
 	s.recordExit(ex, uptime)
 	s.publish(Event{Kind: EventExited, PID: p.pid, ExitCode: &ex.code, Signal: ex.signal, Reason: "stopped: " + ex.String()})
 	s.log.Info("stopped", "pid", p.pid, "exit", ex.String())
 	s.setState(StateStopped, reason)
-}
-
-// reapGroup makes sure nothing of the group outlives its leader: members
-// still present get the grace period, then SIGKILL; survivors are reported.
-func (s *service) reapGroup(pgid int, grace time.Duration) {
-	if !proc.GroupAlive(pgid) {
-		return
-	}
-	_ = proc.SignalGroup(pgid, parseSignal(s.cfg.Stop.Signal))
-	_ = proc.SignalGroup(pgid, syscall.SIGCONT)
-	ctx, cancel := context.WithTimeout(context.Background(), grace)
-	left := proc.WaitGroupGone(ctx, pgid)
-	cancel()
-	if len(left) == 0 {
-		return
-	}
-	_ = proc.SignalGroup(pgid, syscall.SIGKILL)
-	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Second)
-	left = proc.WaitGroupGone(ctx, pgid)
-	cancel()
-	if len(left) > 0 {
-		reason := fmt.Sprintf("process group %d: pids %v survived SIGKILL", pgid, left)
-		s.publish(Event{Kind: EventOrphans, Severity: SeverityCritical, Reason: reason})
-		s.log.Error("orphans survived", "pgid", pgid, "pids", left)
-	}
 }
 
 // checkMemory restarts the service gracefully when its group RSS exceeds max_memory.
@@ -416,4 +395,14 @@ func (s *service) checkMemory(ctx context.Context) {
 	s.stopProcess(reason)
 	s.bumpRestarts()
 	s.tryStart(ctx)
+}
+
+// uptime is how long p ran. The exit is dated to the earliest moment it may
+// have happened (see awake): never later because the watchdog was stopped.
+func (s *service) uptime(p *process, ex *exitInfo) time.Duration {
+	ex.at = s.sup.awake.exitTime(ex.at)
+	if ex.at.Before(p.started) {
+		ex.at = p.started
+	}
+	return ex.at.Sub(p.started)
 }

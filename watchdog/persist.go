@@ -127,6 +127,6 @@ func (s *Supervisor) persist() {
 	}
 	s.mu.RUnlock()
 	if err := writeState(path, st); err != nil {
-		s.log.Error("persist state failed: a watchdog restart may start second copies", "path", path, "err", err)
+		s.log.Error("persist state failed: after a watchdog restart, running services are found by their environment marker instead", "path", path, "err", err)
 	}
 }

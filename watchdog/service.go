@@ -160,7 +160,7 @@ func (s *service) run(ctx context.Context, autostart bool, adopt *savedProcess) 
 	defer s.stopTimer()
 	if autostart {
 		s.setWant(true)
-		if adopt == nil || !s.adopt(ctx, *adopt) {
+		if !s.adoptRunning(ctx, adopt) {
 			s.tryStart(ctx)
 		}
 	}

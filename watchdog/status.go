@@ -5,12 +5,16 @@ import "time"
 // Status is a point-in-time view of the whole watchdog, as served by /health,
 // `watchdog status` and /v1/services.
 type Status struct {
-	Status    Health          `json:"status"`
-	Version   string          `json:"version,omitempty"`
-	PID       int             `json:"pid"` // the watchdog's own pid
-	StartedAt time.Time       `json:"started_at"`
-	Uptime    Duration        `json:"uptime"`
-	Services  []ServiceStatus `json:"services"`
+	Status    Health    `json:"status"`
+	Version   string    `json:"version,omitempty"`
+	PID       int       `json:"pid"` // the watchdog's own pid
+	StartedAt time.Time `json:"started_at"`
+	Uptime    Duration  `json:"uptime"`
+	// EscapeHandling says how descendants that leave a service's process
+	// group (setsid, double fork) are found and stopped: EscapeSubreaper or
+	// EscapeGroup (docs/supervision.md).
+	EscapeHandling string          `json:"escape_handling,omitempty"`
+	Services       []ServiceStatus `json:"services"`
 }
 
 // ServiceStatus is one service's state. It never holds environment values.

@@ -13,6 +13,7 @@ import (
 	"github.com/vigilhq/vigil/watchdog/config"
 	"github.com/vigilhq/vigil/watchdog/health"
 	"github.com/vigilhq/vigil/watchdog/logs"
+	"github.com/vigilhq/vigil/watchdog/proc"
 )
 
 // ErrUnknownService is returned for a control request naming no configured service.
@@ -51,6 +52,10 @@ type Supervisor struct {
 	bus     *Bus
 	opts    Options
 	started time.Time
+	// instance is this configuration's instanceID (EnvInstance); escape is
+	// the escape handling in force (EscapeSubreaper or EscapeGroup).
+	instance, escape string
+	awake            *awake // when the watchdog last ran: dates exits after a SIGSTOP of it
 
 	mu       sync.RWMutex
 	cfg      *config.Config
@@ -95,6 +100,8 @@ func New(cfg *config.Config, opts Options) (*Supervisor, error) {
 		opts:     opts,
 		cfg:      cfg,
 		order:    cfg.StartOrder(),
+		instance: instanceID(cfg),
+		escape:   EscapeGroup,
 		services: map[string]*service{},
 		cancels:  map[string]context.CancelFunc{},
 		changes:  make(chan struct{}, 1),
@@ -118,13 +125,30 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	s.log.Info("watchdog starting", "services", len(s.cfg.Services), "seed", s.opts.Seed, "version", s.opts.Version)
 	base, cancelAll := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelAll()
+	s.awake = newAwake(time.Second) // before any service loop reads it
+	awakeDone := make(chan struct{})
+	go func() {
+		defer close(awakeDone)
+		s.awake.run(base)
+	}()
+	defer func() {
+		cancelAll()
+		<-awakeDone
+	}()
+
 	saved, err := loadState(s.cfg.API.StateFile)
 	if err != nil {
 		s.log.Warn("state file", "err", err)
 	}
+	escape := EscapeSubreaper
+	if err := proc.BecomeSubreaper(); err != nil {
+		escape = EscapeGroup
+		s.log.Warn("cannot become child subreaper: orphaned descendants of services go to init (still stopped by their environment marker)", "err", err)
+	}
 	s.mu.Lock()
 	s.base = base
 	s.started = time.Now()
+	s.escape = escape
 	for _, name := range s.order {
 		var adopt *savedProcess
 		if sp, ok := saved.Services[name]; ok && sp.PID > 0 {
@@ -156,6 +180,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			return nil
 		case <-t.C:
 			s.rotateLogs()
+			if escape == EscapeSubreaper {
+				reapOrphans(s.mainPIDs())
+			}
 		}
 	}
 }
@@ -345,7 +372,7 @@ func (s *Supervisor) logPath(name string) string {
 // Status returns a snapshot of every service, in start order.
 func (s *Supervisor) Status() Status {
 	s.mu.RLock()
-	started := s.started
+	started, escape := s.started, s.escape
 	order := s.order
 	svcs := make([]*service, 0, len(order))
 	for _, n := range order {
@@ -354,7 +381,7 @@ func (s *Supervisor) Status() Status {
 		}
 	}
 	s.mu.RUnlock()
-	st := Status{Version: s.opts.Version, PID: os.Getpid(), StartedAt: started, Uptime: Duration(time.Since(started).Round(time.Second))}
+	st := Status{Version: s.opts.Version, PID: os.Getpid(), StartedAt: started, Uptime: Duration(time.Since(started).Round(time.Second)), EscapeHandling: escape}
 	for _, svc := range svcs {
 		st.Services = append(st.Services, svc.status())
 	}
@@ -432,10 +459,30 @@ func (s *Supervisor) rotateLogs() {
 	s.mu.RUnlock()
 	for name, sc := range cfg.Services {
 		r := logs.Rotation{MaxSize: int64(sc.Logs.MaxSize), MaxFiles: sc.Logs.MaxFiles, MaxAge: sc.Logs.MaxAge}
-		if rotated, err := logs.Rotate(logs.Path(cfg.Logs.Dir, name), r); err != nil {
+		out, err := logs.Rotate(logs.Path(cfg.Logs.Dir, name), r)
+		if len(out.Dropped) > 0 {
+			s.log.Warn("log rotation could not copy (disk full?): dropped logs to keep max_size", "service", name, "dropped", out.Dropped, "err", out.Cause)
+		}
+		if err != nil {
 			s.log.Warn("log rotation failed", "service", name, "err", err)
-		} else if rotated {
+		} else if out.Rotated {
 			s.log.Info("log rotated", "service", name)
 		}
 	}
+}
+
+// mainPIDs lists every service's current main process: os/exec (or an
+// adoption's pidfd) waits for those, the orphan sweep must not.
+func (s *Supervisor) mainPIDs() map[int]bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := map[int]bool{}
+	for _, svc := range s.services {
+		svc.mu.Lock()
+		if svc.snap.PID != 0 {
+			out[svc.snap.PID] = true
+		}
+		svc.mu.Unlock()
+	}
+	return out
 }

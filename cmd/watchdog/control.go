@@ -94,7 +94,11 @@ func statusCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 func printStatus(w io.Writer, st watchdog.Status) {
-	fmt.Fprintf(w, "overall: %s   watchdog %s up %s\n\n", st.Status, st.Version, st.Uptime)
+	fmt.Fprintf(w, "overall: %s   watchdog %s up %s\n", st.Status, st.Version, st.Uptime)
+	if st.EscapeHandling != "" {
+		fmt.Fprintf(w, "escape handling: %s\n", st.EscapeHandling)
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVICE\tSTATE\tHEALTH\tPID\tUPTIME\tRESTARTS\tLAST EXIT\tREASON")
 	for _, s := range st.Services {

@@ -37,6 +37,8 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	case "accept":
 		os.Exit(blockingAccept())
+	case "escape", "escape-mid", "sleep":
+		os.Exit(escapeHelper(os.Getenv("VIGIL_HELPER"), os.Args[1:]))
 	}
 	if os.Getenv("VIGIL_TEST_MAIN") == "1" { // after VIGIL_HELPER: services inherit this
 		if n, err := strconv.ParseUint(os.Getenv("VIGIL_TEST_NOFILE"), 10, 64); err == nil {
@@ -87,7 +89,13 @@ services:
 // the test's environment.
 func startWatchdog(t *testing.T, cfg string, env ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "run", "-c", cfg)
+	return startWatchdogArgs(t, []string{"run", "-c", cfg}, env...)
+}
+
+// startWatchdogArgs runs `watchdog ARGS…` as a real process.
+func startWatchdogArgs(t *testing.T, args []string, env ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(append(os.Environ(), "VIGIL_TEST_MAIN=1", proctest.Mark(t)), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -42,11 +42,26 @@ func Open(path string) (*os.File, error) {
 	return f, nil
 }
 
+// Outcome says what Rotate did: whether it rotated, and what it deleted
+// beyond the usual max_files/max_age pruning to do so.
+type Outcome struct {
+	Rotated bool
+	// Dropped names each file (or content) Rotate gave up because the copy
+	// failed, typically with ENOSPC, oldest first; Cause is that failure.
+	Dropped []string
+	Cause   error
+}
+
 // Rotate rotates path when it is larger than r.MaxSize: the content is copied
 // to path.1 (older files shift to .2, .3, …), then path is truncated in place
 // so writers holding it O_APPEND continue at its start. Files beyond MaxFiles
-// or older than MaxAge are removed. It reports whether it rotated.
-func Rotate(path string, r Rotation) (bool, error) {
+// or older than MaxAge are removed.
+//
+// The bound max_size × (max_files+1) holds even when the copy fails (a full
+// disk): Rotate deletes the oldest rotated files one by one and retries, and
+// when none is left it truncates path without a copy. Outcome.Dropped lists
+// what was lost; the caller logs it.
+func Rotate(path string, r Rotation) (Outcome, error) {
 	if r.MaxSize <= 0 {
 		r.MaxSize = 10 << 20
 	}
@@ -55,18 +70,38 @@ func Rotate(path string, r Rotation) (bool, error) {
 	}
 	st, err := os.Stat(path)
 	if err != nil || st.Size() <= r.MaxSize {
-		return false, prune(path, r)
+		return Outcome{}, prune(path, r)
 	}
 	for i := r.MaxFiles - 1; i >= 1; i-- {
 		_ = os.Rename(fmt.Sprintf("%s.%d", path, i), fmt.Sprintf("%s.%d", path, i+1))
 	}
-	if err := copyFile(path, path+".1"); err != nil {
-		return false, err
+	out := Outcome{Rotated: true}
+	for err := copyFile(path, path+".1"); err != nil; err = copyFile(path, path+".1") {
+		out.Cause = err
+		_ = os.Remove(path + ".1") // the partial copy holds space, and only the head of the log
+		oldest := oldestRotated(path)
+		if oldest == "" {
+			out.Dropped = append(out.Dropped, fmt.Sprintf("%s (%d bytes, not copied)", path, st.Size()))
+			break
+		}
+		if err := os.Remove(oldest); err != nil {
+			return out, fmt.Errorf("rotate %s: %w; and removing %s to make room: %v", path, out.Cause, oldest, err)
+		}
+		out.Dropped = append(out.Dropped, oldest)
 	}
 	if err := os.Truncate(path, 0); err != nil {
-		return false, fmt.Errorf("truncate %s: %w", path, err)
+		return out, fmt.Errorf("truncate %s: %w", path, err)
 	}
-	return true, prune(path, r)
+	return out, prune(path, r)
+}
+
+// oldestRotated returns the highest-numbered rotated file of path, or "".
+func oldestRotated(path string) string {
+	files := Files(path)
+	if len(files) < 2 {
+		return ""
+	}
+	return files[len(files)-1]
 }
 
 func copyFile(src, dst string) error {

@@ -65,6 +65,7 @@ type Stat struct {
 	State     byte // R, S, D, T (stopped), Z (zombie), ...
 	PPID      int
 	PGID      int
+	Session   int
 	StartTime uint64 // clock ticks since boot: with PID, identifies a process uniquely
 	RSSPages  int64
 }
@@ -92,6 +93,7 @@ func parseStat(pid int, s string) (Stat, error) {
 	st := Stat{PID: pid, Comm: s[open+1 : closing], State: f[0][0]}
 	st.PPID, _ = strconv.Atoi(f[1])
 	st.PGID, _ = strconv.Atoi(f[2])
+	st.Session, _ = strconv.Atoi(f[3])
 	st.StartTime, _ = strconv.ParseUint(f[19], 10, 64)
 	st.RSSPages, _ = strconv.ParseInt(f[21], 10, 64)
 	return st, nil
