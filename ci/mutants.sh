@@ -58,10 +58,10 @@ for patch in ci/mutants/*.patch; do
 	while read -r pkg regex; do
 		[ -n "$pkg" ] || continue
 		log=$out/$name-test-${pkg//\//_}.log
-		if (cd "$clone" && env "$marker" go test -count=1 -timeout 10m -run "$regex" "$pkg") >"$log" 2>&1; then
+		if (cd "$clone" && env "$marker" go test -count=1 -timeout 3m -run "$regex" "$pkg") >"$log" 2>&1; then
 			echo "   tests $pkg -run $regex: pass (not caught)"
 		else
-			names=$(grep -o -- '--- FAIL: [^ ]*' "$log" | awk '{print $3}' | sort -u | paste -sd, -)
+			names=$({ grep -o -- '--- FAIL: [^ ]*' "$log" || grep -o -- 'panic: test timed out' "$log" || true; } | awk '{print $NF}' | sort -u | paste -sd, -)
 			caught+=("test ${names:-$pkg (build or run failure, see $log)}")
 			echo "   tests $pkg -run $regex: FAIL ${names}"
 		fi
