@@ -61,7 +61,7 @@ for patch in ci/mutants/*.patch; do
 		if (cd "$clone" && env "$marker" go test -count=1 -timeout 3m -run "$regex" "$pkg") >"$log" 2>&1; then
 			echo "   tests $pkg -run $regex: pass (not caught)"
 		else
-			names=$({ grep -o -- '--- FAIL: [^ ]*' "$log" || grep -o -- 'panic: test timed out' "$log" || true; } | awk '{print $NF}' | sort -u | paste -sd, -)
+			names=$({ grep -o -- '--- FAIL: [^ ]*' "$log" || { grep -q -- 'panic: test timed out' "$log" && echo "timeout"; } || true; } | awk '{print $NF}' | sort -u | paste -sd, -)
 			caught+=("test ${names:-$pkg (build or run failure, see $log)}")
 			echo "   tests $pkg -run $regex: FAIL ${names}"
 		fi
