@@ -13,11 +13,14 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -72,13 +75,67 @@ func Kill(marker string) []int {
 // package's tests start and kills those left when they end, printing them.
 // A test binary that was itself started by a marked test (a re-executed
 // helper) sweeps nothing: the marker is its parent's.
+//
+// A test that hangs until go test's -timeout panics, and neither t.Cleanup
+// nor this sweep runs then; so the binary also starts a reaper: itself
+// again, in a session of its own, which waits for the test binary to end
+// however it ends, then kills what carries the marker.
 func VerifyTestMain(m *testing.M, opts ...goleak.Option) {
+	if parent := os.Getenv(reaperEnv); parent != "" {
+		os.Exit(reap(parent))
+	}
 	if os.Getenv(Env) != "" {
 		goleak.VerifyTestMain(m, opts...)
 		return
 	}
+	marker := fmt.Sprintf("%s=%d", Env, os.Getpid())
 	os.Setenv(Env, strconv.Itoa(os.Getpid()))
-	goleak.VerifyTestMain(sweeping{m: m, marker: fmt.Sprintf("%s=%d", Env, os.Getpid())}, opts...)
+	startReaper(os.Getpid(), marker)
+	goleak.VerifyTestMain(sweeping{m: m, marker: marker}, opts...)
+}
+
+// reaperEnv, in the reaper's environment, holds "PID MARKER".
+const reaperEnv = "VIGIL_PROCTEST_REAPER"
+
+// reaperMaxLife bounds the reaper: no test binary runs longer.
+const reaperMaxLife = 3 * time.Hour
+
+// startReaper starts the reaper of marker, which waits for pid; without
+// one (it could not start) only the in-process sweeps remain, which is
+// said on stderr.
+func startReaper(pid int, marker string) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	// Not marked itself: the sweeps must not kill the reaper.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, Env+"=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, reaperEnv+"="+strconv.Itoa(pid)+" "+marker)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, "proctest: no reaper (%v): processes of a test that times out may outlive it\n", err)
+		return
+	}
+	_ = cmd.Process.Release() // it outlives us on purpose
+}
+
+// reap waits (polling) until the test binary is gone, then kills every
+// process with its marker.
+func reap(arg string) int {
+	pidText, marker, _ := strings.Cut(arg, " ")
+	pid, err := strconv.Atoi(pidText)
+	if err != nil || marker == "" {
+		return 2
+	}
+	deadline := time.Now().Add(reaperMaxLife)
+	for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	if pids := Kill(marker); len(pids) > 0 {
+		fmt.Fprintf(os.Stderr, "proctest: killed %d processes that outlived test binary %d: %v\n", len(pids), pid, pids)
+	}
+	return 0
 }
 
 // sweeping runs the tests, then kills what they left.

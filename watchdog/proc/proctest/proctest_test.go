@@ -35,3 +35,30 @@ func TestKillFindsASetsidDescendantByItsMarker(t *testing.T) {
 		t.Errorf("second Kill = %v, want nothing left", got)
 	}
 }
+
+// TestReaperKillsWhatOutlivesTheTestBinary: when the process it waits for
+// ends (here a stand-in for a test binary that panicked on -timeout), the
+// reaper kills every process left with the marker.
+func TestReaperKillsWhatOutlivesTheTestBinary(t *testing.T) {
+	marker := Mark(t)
+	binary := exec.Command("sleep", "300")
+	if err := binary.Start(); err != nil {
+		t.Fatal(err)
+	}
+	left := exec.Command("sleep", "300")
+	left.Env = append(os.Environ(), marker)
+	left.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := left.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- left.Wait() }()
+	startReaper(binary.Process.Pid, marker)
+	_ = binary.Process.Kill()
+	_ = binary.Wait()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the marked process outlived its test binary by 20s: no reaper")
+	}
+}
