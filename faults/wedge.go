@@ -84,14 +84,23 @@ type tracer struct {
 }
 
 // run attaches, reports ready, reaps exits until release, then detaches.
-// It never unlocks its OS thread: the kernel detaches any tracee left when
-// the thread exits with the goroutine.
+// Its OS thread goes back to the scheduler only once it traces nothing; a
+// thread that might still trace is left to exit with the goroutine (the
+// kernel then detaches what is left). Letting a clean thread exit instead
+// would be wrong too: a child this process forked from that thread with
+// Pdeathsig (a port holder, a test helper) would be killed with it.
 func (t *tracer) run() {
 	defer close(t.done)
 	runtime.LockOSThread()
+	clean := false
+	defer func() {
+		if clean {
+			runtime.UnlockOSThread()
+		}
+	}()
 	t.threads = map[int]bool{}
 	if err := t.seizeAll(); err != nil {
-		t.detach()
+		clean = t.detach()
 		t.ready <- err
 		return
 	}
@@ -101,12 +110,13 @@ func (t *tracer) run() {
 	for len(t.threads) > 0 {
 		select {
 		case <-t.release:
-			t.detach()
+			clean = t.detach()
 			return
 		case <-tick.C:
 			t.reap()
 		}
 	}
+	clean = true
 }
 
 // seizeAll seizes and interrupts every thread, rescanning until no new
@@ -181,12 +191,17 @@ func (t *tracer) reap() {
 	}
 }
 
-// detach lets every remaining thread run again.
-func (t *tracer) detach() {
+// detach lets every remaining thread run again; it reports whether every
+// one was detached (or was already gone).
+func (t *tracer) detach() bool {
+	ok := true
 	for tid := range t.threads {
-		_ = unix.PtraceDetach(tid)
+		if err := unix.PtraceDetach(tid); err != nil && !errors.Is(err, syscall.ESRCH) {
+			ok = false
+		}
 		delete(t.threads, tid)
 	}
+	return ok
 }
 
 // threadIDs lists the thread ids of pid.

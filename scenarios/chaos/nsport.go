@@ -61,9 +61,11 @@ func (f *stackFaults) occupy(spec FaultSpec) (faults.Fault, error) {
 }
 
 // listenInNetns binds addr inside the network namespace at nsPath with
-// faults.ListenRetry. The binding goroutine locks its OS thread and never
-// unlocks it: the thread, whose namespace was switched, exits with the
-// goroutine instead of going back to the scheduler.
+// faults.ListenRetry, on a locked OS thread that then switches back to this
+// process's namespace and returns to the scheduler. Only if switching back
+// fails does the thread exit with the goroutine: a thread left in the
+// container's namespace must never run other goroutines (and an exiting
+// thread kills the Pdeathsig children it forked, so it is the last resort).
 func listenInNetns(ctx context.Context, nsPath, addr string, timeout time.Duration) (net.Listener, error) {
 	type result struct {
 		ln  net.Listener
@@ -72,17 +74,29 @@ func listenInNetns(ctx context.Context, nsPath, addr string, timeout time.Durati
 	ch := make(chan result, 1)
 	go func() {
 		runtime.LockOSThread()
+		home, err := os.Open(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()))
+		if err != nil {
+			runtime.UnlockOSThread()
+			ch <- result{err: err}
+			return
+		}
+		defer home.Close()
 		ns, err := os.Open(nsPath)
 		if err != nil {
+			runtime.UnlockOSThread()
 			ch <- result{err: err}
 			return
 		}
 		defer ns.Close()
 		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
 			ch <- result{err: fmt.Errorf("setns %s: %w", nsPath, err)}
 			return
 		}
 		ln, err := faults.ListenRetry(ctx, addr, timeout)
+		if unix.Setns(int(home.Fd()), unix.CLONE_NEWNET) == nil {
+			runtime.UnlockOSThread()
+		}
 		ch <- result{ln, err}
 	}()
 	r := <-ch
