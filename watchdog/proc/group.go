@@ -4,7 +4,6 @@
 package proc
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 )
 
 // ProcRoot is the procfs mount point. Tests never change it; it is a constant
@@ -30,32 +28,6 @@ func SignalGroup(pgid int, sig syscall.Signal) error {
 		return nil
 	}
 	return err
-}
-
-// GroupAlive reports whether any process (zombies included) is in group pgid.
-func GroupAlive(pgid int) bool {
-	if pgid <= 1 {
-		return false
-	}
-	err := syscall.Kill(-pgid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
-}
-
-// WaitGroupGone polls until group pgid has no member or ctx ends. It returns
-// the pids still present when ctx ended.
-func WaitGroupGone(ctx context.Context, pgid int) []int {
-	t := time.NewTicker(5 * time.Millisecond)
-	defer t.Stop()
-	for {
-		if !GroupAlive(pgid) || len(liveMembers(pgid)) == 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return liveMembers(pgid)
-		case <-t.C:
-		}
-	}
 }
 
 // Stat is the subset of /proc/<pid>/stat the supervisor uses.
