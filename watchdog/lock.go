@@ -3,6 +3,7 @@ package watchdog
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -37,6 +38,10 @@ func LockInstance(cfg *config.Config) (*InstanceLock, error) {
 		return nil, fmt.Errorf("instance lock: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("instance lock: %w: the watchdog runs as uid %d; give it the state directory (chown -R %d %s), or set api.state_file to a path it may write",
+			err, os.Geteuid(), os.Geteuid(), filepath.Dir(path))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("instance lock: %w", err)
 	}

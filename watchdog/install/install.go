@@ -64,6 +64,7 @@ type Unit interface {
 // plan is what Install and Uninstall do around the file itself.
 type plan struct {
 	dirs           []string // created (under Prefix) before the file is written
+	runAs          string   // owns dirs (systemd --run-as)
 	links          []string // removed with the file (enablement symlinks)
 	afterInstall   []string // commands printed after install
 	afterUninstall []string // commands printed after uninstall
@@ -93,16 +94,19 @@ func Install(u Unit) (string, error) {
 		fmt.Fprintf(w, "# %s (dry run: nothing written)\n%s", path, data)
 		return path, nil
 	}
-	for _, d := range p.dirs {
-		if err := os.MkdirAll(filepath.Join(o.Prefix, d), 0o750); err != nil {
-			return "", fmt.Errorf("create %s: %w: create it yourself or fix the config's paths", d, err)
-		}
+	foreign, err := makeDirs(o.Prefix, p.dirs, p.runAs)
+	if err != nil {
+		return "", err
 	}
 	if err := writeFile(path, data); err != nil {
 		return "", err
 	}
 	fmt.Fprintf(w, "wrote %s\n", path)
-	printSteps(w, p.afterInstall)
+	var steps []string
+	if len(foreign) > 0 {
+		steps = append(steps, fmt.Sprintf("chown -R %s:%s %s   # the watchdog runs as %s and writes there", p.runAs, p.runAs, strings.Join(foreign, " "), p.runAs))
+	}
+	printSteps(w, append(steps, p.afterInstall...))
 	return path, nil
 }
 

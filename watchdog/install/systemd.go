@@ -126,6 +126,9 @@ func (s *SystemdOptions) plan(cfg *config.Config) plan {
 		ctl = "systemctl --user"
 	}
 	var p plan
+	if !s.User {
+		p.runAs = s.RunAs // --user units run as the user who installs them
+	}
 	if path, err := s.Path(); err == nil {
 		p.links = []string{filepath.Join(filepath.Dir(path), s.wantedBy()+".wants", Name+".service")}
 	}
