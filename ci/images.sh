@@ -321,4 +321,7 @@ main() {
 	return $status
 }
 
-main "$@"
+# Sourced (ci/systemd-image.sh uses the helpers above): define, do not run.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	main "$@"
+fi

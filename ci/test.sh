@@ -19,6 +19,8 @@ need() { # need DESCRIPTION CMD...: run a set-up step; fatal only in CI
 need "docker engine (ci/docker.sh)" bash ci/docker.sh
 if docker info >/dev/null 2>&1; then
 	need "container images (ci/images.sh)" bash ci/images.sh
+	# systemd 252 as PID 1 for cmd/watchdog's TestRealSystemd.
+	need "systemd image (ci/systemd-image.sh)" bash ci/systemd-image.sh
 fi
 if ! command -v systemd-analyze >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
 	need "systemd-analyze (apt systemd)" bash -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q systemd'
