@@ -2,7 +2,9 @@ package solanasim
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 )
 
@@ -140,4 +142,27 @@ func (s *Sim) getVoteAccounts(params json.RawMessage) (any, *rpcError) {
 		})
 	}
 	return map[string]any{"current": current, "delinquent": []voteAccount{}}, nil
+}
+
+// PubSubURL derives the websocket URL clients use from an RPC URL, as the
+// Solana CLI does: http→ws, https→wss, port + 1 (8899 → 8900).
+func PubSubURL(rpcURL string) (string, error) {
+	u, err := url.Parse(rpcURL)
+	if err != nil {
+		return "", err
+	}
+	switch u.Scheme {
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	default:
+		return "", fmt.Errorf("rpc URL %q: scheme must be http or https", rpcURL)
+	}
+	if u.Port() != "" {
+		if u.Host, err = NextPort(u.Host); err != nil {
+			return "", err
+		}
+	}
+	return u.String(), nil
 }
