@@ -118,14 +118,21 @@ func renderAccount(st accountState, cfg accountConfig) *account {
 	return a
 }
 
-// readAccountConfig decodes an account config with agave's default
-// encoding and resolves its commitment.
-func (s *Sim) readAccountConfig(raw json.RawMessage) (accountConfig, commitment, *rpcError) {
+// parseAccountConfig decodes an account config with agave's default
+// encoding; the commitment is left to the caller (reads check
+// minContextSlot, subscriptions do not).
+func parseAccountConfig(raw json.RawMessage) (accountConfig, *rpcError) {
 	cfg := accountConfig{Encoding: "base58"} // agave's default
 	if e := configParam(raw, &cfg); e != nil {
-		return cfg, 0, e
+		return cfg, e
 	}
-	if e := checkEncoding(cfg.Encoding); e != nil {
+	return cfg, checkEncoding(cfg.Encoding)
+}
+
+// readAccountConfig decodes an account config and resolves its commitment.
+func (s *Sim) readAccountConfig(raw json.RawMessage) (accountConfig, commitment, *rpcError) {
+	cfg, e := parseAccountConfig(raw)
+	if e != nil {
 		return cfg, 0, e
 	}
 	c, e := s.readCommitment(cfg.commitmentConfig)
@@ -236,9 +243,9 @@ func matches(st accountState, fs []accountFilter) bool {
 	return true
 }
 
-// readProgramConfig reads [program, config?] of getProgramAccounts and
-// programSubscribe.
-func (s *Sim) readProgramConfig(args []json.RawMessage) (solana.PublicKey, programConfig, commitment, *rpcError) {
+// parseProgramArgs reads [program, config?] of getProgramAccounts and
+// programSubscribe; the commitment is left to the caller.
+func parseProgramArgs(args []json.RawMessage) (solana.PublicKey, programConfig, *rpcError) {
 	cfg := programConfig{accountConfig: accountConfig{Encoding: "base58"}}
 	program, e := pubkeyParam(args[0])
 	if e == nil {
@@ -250,11 +257,7 @@ func (s *Sim) readProgramConfig(args []json.RawMessage) (solana.PublicKey, progr
 	if e == nil {
 		e = checkFilters(cfg.Filters)
 	}
-	if e != nil {
-		return program, cfg, 0, e
-	}
-	c, e := s.readCommitment(cfg.commitmentConfig)
-	return program, cfg, c, e
+	return program, cfg, e
 }
 
 func (s *Sim) getProgramAccounts(params json.RawMessage) (any, *rpcError) {
@@ -262,7 +265,11 @@ func (s *Sim) getProgramAccounts(params json.RawMessage) (any, *rpcError) {
 	if e != nil {
 		return nil, e
 	}
-	program, cfg, c, e := s.readProgramConfig(args)
+	program, cfg, e := parseProgramArgs(args)
+	if e != nil {
+		return nil, e
+	}
+	c, e := s.readCommitment(cfg.commitmentConfig)
 	if e != nil {
 		return nil, e
 	}

@@ -104,14 +104,11 @@ func parseAccountSubscribe(params json.RawMessage) (*subscription, *rpcError) {
 	if e != nil {
 		return nil, e
 	}
-	sub := &subscription{kind: kindAccount, account: accountConfig{Encoding: "base58"}}
+	sub := &subscription{kind: kindAccount}
 	if sub.pubkey, e = pubkeyParam(args[0]); e != nil {
 		return nil, e
 	}
-	if e := configParam(optional(args, 1), &sub.account); e != nil {
-		return nil, e
-	}
-	if e := checkEncoding(sub.account.Encoding); e != nil {
+	if sub.account, e = parseAccountConfig(optional(args, 1)); e != nil {
 		return nil, e
 	}
 	sub.c, e = subCommitment(sub.account.commitmentConfig)
@@ -123,21 +120,11 @@ func parseProgramSubscribe(params json.RawMessage) (*subscription, *rpcError) {
 	if e != nil {
 		return nil, e
 	}
-	cfg := programConfig{accountConfig: accountConfig{Encoding: "base58"}}
-	sub := &subscription{kind: kindProgram}
-	if sub.pubkey, e = pubkeyParam(args[0]); e != nil {
+	program, cfg, e := parseProgramArgs(args)
+	if e != nil {
 		return nil, e
 	}
-	if e := configParam(optional(args, 1), &cfg); e != nil {
-		return nil, e
-	}
-	if e := checkEncoding(cfg.Encoding); e != nil {
-		return nil, e
-	}
-	if e := checkFilters(cfg.Filters); e != nil {
-		return nil, e
-	}
-	sub.account, sub.filters = cfg.accountConfig, cfg.Filters
+	sub := &subscription{kind: kindProgram, pubkey: program, account: cfg.accountConfig, filters: cfg.Filters}
 	sub.c, e = subCommitment(cfg.commitmentConfig)
 	return sub, e
 }
