@@ -1,8 +1,10 @@
 // Command solanasim serves the offline Solana JSON-RPC simulator
-// (scenarios/solanasim) where no solana-test-validator image can be pulled.
-// It listens on a socket handed over by a supervisor (systemd LISTEN_FDS
-// protocol) or binds -listen, logs JSON to stderr and stops on SIGTERM.
-// See docs/solanasim.md.
+// (scenarios/solanasim) where no solana-test-validator image can be pulled:
+// JSON-RPC on one port and PubSub (websocket) on the next, as a validator
+// does. It listens on sockets handed over by a supervisor (systemd
+// LISTEN_FDS protocol; one named "ws" serves PubSub) or binds -listen and
+// -ws-listen, logs JSON to stderr and stops on SIGTERM. See
+// docs/solanasim.md.
 package main
 
 import (
@@ -27,7 +29,10 @@ import (
 
 const (
 	listenEnv     = "SOLANASIM_LISTEN"
+	wsListenEnv   = "SOLANASIM_WS_LISTEN"
 	defaultListen = "127.0.0.1:8899"
+	// wsSocketName is the LISTEN_FDNAMES name of a handed-over PubSub socket.
+	wsSocketName = "ws"
 	// shutdownGrace bounds how long in-flight answers (slow mode holds them
 	// up to a minute) may finish after SIGTERM before connections are cut.
 	shutdownGrace = 5 * time.Second
@@ -49,8 +54,11 @@ func run(ctx context.Context, args []string, logger *slog.Logger) error {
 	fs := flag.NewFlagSet("solanasim", flag.ContinueOnError)
 	listen := fs.String("listen", envOr(listenEnv, defaultListen),
 		"address to bind when no socket is handed over via LISTEN_FDS (env "+listenEnv+")")
+	wsListen := fs.String("ws-listen", os.Getenv(wsListenEnv),
+		"PubSub (websocket) address when no socket named \"ws\" is handed over; default the RPC port + 1 (env "+wsListenEnv+")")
 	program := fs.String("program", solanasim.DefaultProgramID, "base58 address of the preloaded executable program account")
 	slot := fs.Duration("slot-interval", solanasim.DefaultSlotInterval, "how often the slot advances")
+	seed := fs.Uint64("seed", 0, "derives genesis hash, blockhashes and node keys")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,37 +66,52 @@ func run(ctx context.Context, args []string, logger *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("-program %q is not a base58 public key (%v): pass a 32-byte address such as %s", *program, err, solanasim.DefaultProgramID)
 	}
-	ln, activated, err := listener(*listen)
+	ls, err := listeners(*listen, *wsListen)
 	if err != nil {
 		return err
 	}
-	sim := solanasim.New(solanasim.Options{ProgramID: programID, SlotInterval: *slot, Logger: logger})
-	logger.Info("solanasim listening", "addr", ln.Addr().String(), "socket_activated", activated,
-		"program", programID.String(), "slot_interval", slot.String())
-	return serve(ctx, sim, ln, logger)
+	sim := solanasim.New(solanasim.Options{
+		ProgramID: programID, SlotInterval: *slot, Logger: logger, Seed: *seed, RPCAddr: ls.rpc.Addr().String(),
+	})
+	logger.Info("solanasim listening", "addr", ls.rpc.Addr().String(), "socket_activated", ls.rpcHanded,
+		"ws_addr", ls.ws.Addr().String(), "ws_socket_activated", ls.wsHanded,
+		"program", programID.String(), "slot_interval", slot.String(), "seed", *seed)
+	return serve(ctx, sim, ls, logger)
 }
 
-// serve runs the slot clock and the HTTP server until ctx is done or the
-// server fails; it returns after both goroutines have exited.
-func serve(ctx context.Context, sim *solanasim.Sim, ln net.Listener, logger *slog.Logger) error {
+// serve runs the slot clock and the RPC and PubSub servers until ctx is
+// done or a server fails; it returns after all three goroutines have
+// exited. Run's return closes the websocket connections, which
+// http.Server.Shutdown does not track.
+func serve(ctx context.Context, sim *solanasim.Sim, ls sockets, logger *slog.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	errs := make(chan error, 2)
+	servers := []struct {
+		srv *http.Server
+		ln  net.Listener
+	}{
+		{&http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}, ls.rpc},
+		{&http.Server{Handler: sim.PubSubHandler(), ReadHeaderTimeout: 10 * time.Second}, ls.ws},
+	}
+	errs := make(chan error, 1+len(servers))
 	var wg sync.WaitGroup
 	wg.Go(func() { errs <- sim.Run(ctx) })
-	wg.Go(func() {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			errs <- fmt.Errorf("serve on %s: %w", ln.Addr(), err)
-			cancel()
-		}
-	})
+	for _, s := range servers {
+		wg.Go(func() {
+			if err := s.srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+				errs <- fmt.Errorf("serve on %s: %w", s.ln.Addr(), err)
+				cancel()
+			}
+		})
+	}
 	<-ctx.Done()
 	logger.Info("solanasim stopping")
 	shutdownCtx, done := context.WithTimeout(context.Background(), shutdownGrace)
 	defer done()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		_ = srv.Close() // cut answers still held by slow mode
+	for _, s := range servers {
+		if err := s.srv.Shutdown(shutdownCtx); err != nil {
+			_ = s.srv.Close() // cut answers still held by slow mode
+		}
 	}
 	wg.Wait()
 	close(errs)
@@ -101,34 +124,77 @@ func serve(ctx context.Context, sim *solanasim.Sim, ln net.Listener, logger *slo
 	return nil
 }
 
-// listener prefers the first socket handed over by a supervisor (systemd
-// LISTEN_FDS protocol) and falls back to binding addr.
-func listener(addr string) (net.Listener, bool, error) {
-	handed, err := activation.Listeners()
+// sockets are the RPC and PubSub listeners and whether each was handed over.
+type sockets struct {
+	rpc, ws             net.Listener
+	rpcHanded, wsHanded bool
+}
+
+// listeners prefers sockets handed over by a supervisor (systemd LISTEN_FDS
+// protocol): the one named "ws" serves PubSub, the first other one RPC.
+// What is not handed over is bound: RPC at rpcAddr, PubSub at wsAddr or,
+// when that is empty, at the RPC socket's port + 1, where clients derive it.
+func listeners(rpcAddr, wsAddr string) (sockets, error) {
+	var ls sockets
+	handed, err := activation.ListenersWithNames()
 	if err != nil {
-		return nil, false, fmt.Errorf("read LISTEN_FDS sockets: %w", err)
+		return ls, fmt.Errorf("read LISTEN_FDS sockets: %w", err)
 	}
-	var chosen net.Listener
-	for _, ln := range handed {
-		switch {
-		case ln == nil:
-		case chosen == nil:
-			chosen = ln
-		default:
-			_ = ln.Close() // only one RPC port is served
+	n := 0
+	for name, lns := range handed {
+		for _, ln := range lns {
+			n++
+			switch {
+			case ln == nil:
+			case name == wsSocketName && ls.ws == nil:
+				ls.ws, ls.wsHanded = ln, true
+			case name != wsSocketName && ls.rpc == nil:
+				ls.rpc, ls.rpcHanded = ln, true
+			default:
+				_ = ln.Close() // one RPC and one PubSub port are served
+			}
 		}
 	}
-	if chosen != nil {
-		return chosen, true, nil
+	if n > 0 && ls.rpc == nil {
+		closeAll(ls.ws)
+		return ls, fmt.Errorf("LISTEN_FDS handed over %d descriptors but no stream socket for RPC: pass a TCP listening socket (PubSub's named %q)", n, wsSocketName)
 	}
-	if len(handed) > 0 {
-		return nil, false, fmt.Errorf("LISTEN_FDS handed over %d descriptors but none is a stream socket: pass a TCP listening socket", len(handed))
+	if ls.rpc == nil {
+		if ls.rpc, err = net.Listen("tcp", rpcAddr); err != nil {
+			return ls, fmt.Errorf("listen on %s: %w: free the port or set -listen / %s", rpcAddr, err, listenEnv)
+		}
 	}
-	ln, err := net.Listen("tcp", addr)
+	if ls.ws == nil {
+		if ls.ws, err = bindPubSub(ls.rpc.Addr().String(), wsAddr); err != nil {
+			closeAll(ls.rpc)
+			return ls, err
+		}
+	}
+	return ls, nil
+}
+
+// bindPubSub binds wsAddr, or the RPC address's port + 1 when it is empty.
+func bindPubSub(rpcAddr, wsAddr string) (net.Listener, error) {
+	if wsAddr == "" {
+		next, err := solanasim.NextPort(rpcAddr)
+		if err != nil {
+			return nil, fmt.Errorf("derive the PubSub address from %s: %w: set -ws-listen / %s", rpcAddr, err, wsListenEnv)
+		}
+		wsAddr = next
+	}
+	ln, err := net.Listen("tcp", wsAddr)
 	if err != nil {
-		return nil, false, fmt.Errorf("listen on %s: %w: free the port or set -listen / %s", addr, err, listenEnv)
+		return nil, fmt.Errorf("listen for PubSub on %s: %w: free the port or set -ws-listen / %s", wsAddr, err, wsListenEnv)
 	}
-	return ln, false, nil
+	return ln, nil
+}
+
+func closeAll(lns ...net.Listener) {
+	for _, ln := range lns {
+		if ln != nil {
+			_ = ln.Close()
+		}
+	}
 }
 
 func envOr(key, def string) string {

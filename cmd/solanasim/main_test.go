@@ -15,7 +15,10 @@ import (
 	"time"
 
 	"github.com/gagliardetto/solana-go/rpc"
+	"github.com/gagliardetto/solana-go/rpc/ws"
 	"go.uber.org/goleak"
+
+	"github.com/vigilhq/vigil/scenarios/solanasim"
 )
 
 // asMainEnv makes the re-executed test binary behave as the command.
@@ -133,6 +136,8 @@ func serveAndStop(t *testing.T, c *child) map[string]any {
 	if got, err := cl.GetHealth(ctx); err != nil || got != rpc.HealthOk {
 		t.Errorf("GetHealth() at %s = %q, %v, want ok", addr, got, err)
 	}
+	wsAddr, _ := line["ws_addr"].(string)
+	checkPubSub(ctx, t, wsAddr)
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -145,14 +150,32 @@ func serveAndStop(t *testing.T, c *child) map[string]any {
 	return line
 }
 
+// checkPubSub subscribes to slots at wsAddr and waits for one notification.
+func checkPubSub(ctx context.Context, t *testing.T, wsAddr string) {
+	t.Helper()
+	wsc, err := ws.Connect(ctx, "ws://"+wsAddr)
+	if err != nil {
+		t.Errorf("ws.Connect(%s) error = %v, want PubSub served", wsAddr, err)
+		return
+	}
+	defer wsc.Close()
+	sub, err := wsc.SlotSubscribe()
+	if err == nil {
+		_, err = sub.Recv(ctx)
+	}
+	if err != nil {
+		t.Errorf("SlotSubscribe() at %s error = %v, want a slot notification", wsAddr, err)
+	}
+}
+
 func TestBindsListenAddress(t *testing.T) {
 	tests := []struct {
 		name string
 		env  []string
 		args []string
 	}{
-		{"flag", nil, []string{"-listen", "127.0.0.1:0"}},
-		{"env", []string{listenEnv + "=127.0.0.1:0"}, nil},
+		{"flag", nil, []string{"-listen", "127.0.0.1:0", "-ws-listen", "127.0.0.1:0"}},
+		{"env", []string{listenEnv + "=127.0.0.1:0", wsListenEnv + "=127.0.0.1:0"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -164,10 +187,11 @@ func TestBindsListenAddress(t *testing.T) {
 	}
 }
 
-// TestUsesHandedOverSocket hands a listening socket over as fd 3 the way
-// systemd (or vigil) does; -listen is unusable so falling back would fail.
-func TestUsesHandedOverSocket(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// handOver opens a listening socket on addr as a file to pass as an
+// extra fd; the file keeps the socket open after the listener is closed.
+func handOver(t *testing.T, addr string) (*os.File, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,22 +199,70 @@ func TestUsesHandedOverSocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	_ = ln.Close() // the dup in f keeps the socket listening
-	defer f.Close()
+	_ = ln.Close()
+	t.Cleanup(func() { _ = f.Close() })
+	return f, ln.Addr().String()
+}
 
-	// LISTEN_PID must name the process that reads it: exec keeps the
-	// shell's pid, so the shell can fill it in.
-	shell := []string{"/bin/sh", "-c", `LISTEN_PID=$$ exec "$0" "$@"`}
-	c := spawn(t, []string{"LISTEN_FDS=1"}, []*os.File{f}, shell, "-listen", "256.0.0.1:1")
-	line := serveAndStop(t, c)
-	if line["addr"] != addr || line["socket_activated"] != true {
-		t.Errorf("listening on %v (activated %v), want handed-over %s", line["addr"], line["socket_activated"], addr)
+// freePair finds a port p with p+1 free too, for the port + 1 rule.
+func freePair(t *testing.T) string {
+	t.Helper()
+	for range 50 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		next, err := solanasim.NextPort(addr)
+		if err == nil {
+			var nl net.Listener
+			if nl, err = net.Listen("tcp", next); err == nil {
+				_ = nl.Close()
+			}
+		}
+		_ = ln.Close()
+		if err == nil {
+			return addr
+		}
 	}
+	t.Fatal("no free port pair on 127.0.0.1")
+	return ""
+}
+
+// LISTEN_PID must name the process that reads it: exec keeps the shell's
+// pid, so the shell can fill it in.
+var listenPIDShell = []string{"/bin/sh", "-c", `LISTEN_PID=$$ exec "$0" "$@"`}
+
+// TestUsesHandedOverSocket hands listening sockets over from fd 3 the way
+// systemd (or vigil) does; -listen is unusable so falling back would fail.
+// Without a socket named "ws", PubSub binds the RPC port + 1.
+func TestUsesHandedOverSocket(t *testing.T) {
+	t.Run("rpc and ws", func(t *testing.T) {
+		rpcFile, rpcAddr := handOver(t, "127.0.0.1:0")
+		wsFile, wsAddr := handOver(t, "127.0.0.1:0")
+		c := spawn(t, []string{"LISTEN_FDS=2", "LISTEN_FDNAMES=rpc:ws"}, []*os.File{rpcFile, wsFile},
+			listenPIDShell, "-listen", "256.0.0.1:1", "-ws-listen", "256.0.0.1:1")
+		line := serveAndStop(t, c)
+		if line["addr"] != rpcAddr || line["ws_addr"] != wsAddr || line["socket_activated"] != true || line["ws_socket_activated"] != true {
+			t.Errorf("listening on %v / %v (activated %v / %v), want handed-over %s / %s",
+				line["addr"], line["ws_addr"], line["socket_activated"], line["ws_socket_activated"], rpcAddr, wsAddr)
+		}
+	})
+	t.Run("rpc only", func(t *testing.T) {
+		rpcAddr := freePair(t)
+		rpcFile, _ := handOver(t, rpcAddr)
+		c := spawn(t, []string{"LISTEN_FDS=1"}, []*os.File{rpcFile}, listenPIDShell, "-listen", "256.0.0.1:1")
+		line := serveAndStop(t, c)
+		want, _ := solanasim.NextPort(rpcAddr)
+		if line["addr"] != rpcAddr || line["ws_addr"] != want || line["ws_socket_activated"] != false {
+			t.Errorf("listening on %v / %v (ws activated %v), want handed-over %s and bound %s",
+				line["addr"], line["ws_addr"], line["ws_socket_activated"], rpcAddr, want)
+		}
+	})
 }
 
 func TestRejectsBadProgramID(t *testing.T) {
-	c := spawn(t, nil, nil, nil, "-listen", "127.0.0.1:0", "-program", "not-a-key")
+	c := spawn(t, nil, nil, nil, "-listen", "127.0.0.1:0", "-ws-listen", "127.0.0.1:0", "-program", "not-a-key")
 	if code := c.wait(t); code != 1 {
 		t.Fatalf("exit code = %d, want 1", code)
 	}

@@ -26,6 +26,17 @@ const (
 	CodeSignatureFailure = -32003
 	// CodeNodeUnhealthy: getHealth in ModeBehind or ModeUnknown.
 	CodeNodeUnhealthy = -32005
+	// CodeBlockCleanedUp: getBlock/getBlockTime for a slot older than the
+	// kept history.
+	CodeBlockCleanedUp = -32001
+	// CodeBlockNotAvailable: getBlock/getBlockTime for a slot not yet at
+	// the requested commitment.
+	CodeBlockNotAvailable = -32004
+	// CodeUnsupportedTransactionVersion: a v0 transaction asked for
+	// without maxSupportedTransactionVersion.
+	CodeUnsupportedTransactionVersion = -32015
+	// CodeMinContextSlot: minContextSlot is ahead of the commitment's slot.
+	CodeMinContextSlot = -32016
 )
 
 // request is one JSON-RPC call. ID stays raw so string ids (solana-go sends

@@ -3,6 +3,8 @@ package solanasim
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/gagliardetto/solana-go"
 )
 
 // Versions reported by getVersion and in response contexts.
@@ -11,11 +13,65 @@ const (
 	featureSet        = 3469865029
 )
 
-// commitmentConfig is the optional config most read methods take. Only the
-// shape is checked: every commitment level sees the same single fork.
+// commitmentConfig is the optional config most read methods take.
 type commitmentConfig struct {
 	Commitment     string  `json:"commitment"`
 	MinContextSlot *uint64 `json:"minContextSlot"`
+}
+
+// commitment is a JSON-RPC commitment level; the values index arrays.
+type commitment int
+
+const (
+	commitProcessed commitment = iota
+	commitConfirmed
+	commitFinalized
+)
+
+var commitmentNames = [...]string{"processed", "confirmed", "finalized"}
+
+func (c commitment) String() string { return commitmentNames[c] }
+
+// parseCommitment reads a commitment name; empty is agave's default,
+// finalized.
+func parseCommitment(name string) (commitment, *rpcError) {
+	if name == "" {
+		return commitFinalized, nil
+	}
+	for i, n := range commitmentNames {
+		if n == name {
+			return commitment(i), nil
+		}
+	}
+	return 0, errInvalidParams("Invalid params: unknown variant `%s`, expected one of `processed`, `confirmed`, `finalized`", name)
+}
+
+// readCommitment resolves cfg's commitment and checks minContextSlot
+// (-32016 with data.contextSlot, as agave).
+func (s *Sim) readCommitment(cfg commitmentConfig) (commitment, *rpcError) {
+	c, e := parseCommitment(cfg.Commitment)
+	if e != nil {
+		return c, e
+	}
+	if cfg.MinContextSlot != nil {
+		if slot := s.ledger.slotAt(c); slot < *cfg.MinContextSlot {
+			return c, &rpcError{
+				Code:    CodeMinContextSlot,
+				Message: "Minimum context slot has not been reached",
+				Data:    map[string]any{"contextSlot": slot},
+			}
+		}
+	}
+	return c, nil
+}
+
+// commitmentArg reads an optional {"commitment",…} argument.
+func (s *Sim) commitmentArg(raw json.RawMessage) (commitment, *rpcError) {
+	var cfg commitmentConfig
+	if e := configParam(raw, &cfg); e != nil {
+		return 0, e
+	}
+	return s.readCommitment(cfg)
 }
 
 // rpcContext is the "context" of a response that carries one.
@@ -34,13 +90,13 @@ type withContext struct {
 	Value   any        `json:"value"`
 }
 
-// readCommitment accepts [] or [{"commitment":…}].
-func readCommitment(params json.RawMessage) *rpcError {
+// commitmentOnly reads params [] or [{"commitment":…}].
+func (s *Sim) commitmentOnly(params json.RawMessage) (commitment, *rpcError) {
 	args, e := positional(params, 0, 1)
 	if e != nil {
-		return e
+		return 0, e
 	}
-	return configParam(optional(args, 0), &commitmentConfig{})
+	return s.commitmentArg(optional(args, 0))
 }
 
 func (s *Sim) getHealth(params json.RawMessage) (any, *rpcError) {
@@ -72,11 +128,13 @@ func (s *Sim) getVersion(params json.RawMessage) (any, *rpcError) {
 	return map[string]any{"solana-core": solanaCoreVersion, "feature-set": featureSet}, nil
 }
 
+// getSlot answers the slot at the requested commitment.
 func (s *Sim) getSlot(params json.RawMessage) (any, *rpcError) {
-	if e := readCommitment(params); e != nil {
+	c, e := s.commitmentOnly(params)
+	if e != nil {
 		return nil, e
 	}
-	return s.Slot(), nil
+	return s.ledger.slotAt(c), nil
 }
 
 // getBlockHeight equals the slot: the simulator never skips a slot.
@@ -85,10 +143,12 @@ func (s *Sim) getBlockHeight(params json.RawMessage) (any, *rpcError) {
 }
 
 func (s *Sim) getEpochInfo(params json.RawMessage) (any, *rpcError) {
-	if e := readCommitment(params); e != nil {
+	c, e := s.commitmentOnly(params)
+	if e != nil {
 		return nil, e
 	}
-	slot, txCount := s.ledger.snapshot()
+	_, txCount := s.ledger.snapshot()
+	slot := s.ledger.slotAt(c)
 	return map[string]uint64{
 		"absoluteSlot":     slot,
 		"blockHeight":      slot,
@@ -99,18 +159,26 @@ func (s *Sim) getEpochInfo(params json.RawMessage) (any, *rpcError) {
 	}, nil
 }
 
+// latestBlockhash is getLatestBlockhash's value (and simulate's
+// replacementBlockhash).
+type latestBlockhash struct {
+	Blockhash            solana.Hash `json:"blockhash"`
+	LastValidBlockHeight uint64      `json:"lastValidBlockHeight"`
+}
+
+// getLatestBlockhash answers the blockhash of the bank at the requested
+// commitment, valid for blockhashValidity more blocks.
 func (s *Sim) getLatestBlockhash(params json.RawMessage) (any, *rpcError) {
-	if e := readCommitment(params); e != nil {
+	c, e := s.commitmentOnly(params)
+	if e != nil {
 		return nil, e
 	}
-	slot := s.Slot()
-	return withContext{
-		Context: s.context(slot),
-		Value: map[string]any{
-			"blockhash":            blockhashAt(slot).String(),
-			"lastValidBlockHeight": slot + blockhashValidity,
-		},
-	}, nil
+	slot := s.ledger.slotAt(c)
+	return withContext{Context: s.context(slot), Value: s.latestBlockhash(slot)}, nil
+}
+
+func (s *Sim) latestBlockhash(slot uint64) latestBlockhash {
+	return latestBlockhash{s.ledger.chain.blockhashAt(slot), slot + blockhashValidity}
 }
 
 // rentExemptMinimum is agave's formula: (128 header bytes + data) at 3480
@@ -126,7 +194,7 @@ func (s *Sim) getMinimumBalanceForRentExemption(params json.RawMessage) (any, *r
 	if e != nil {
 		return nil, e
 	}
-	if e := configParam(optional(args, 1), &commitmentConfig{}); e != nil {
+	if _, e := s.commitmentArg(optional(args, 1)); e != nil {
 		return nil, e
 	}
 	return rentExemptMinimum(n), nil

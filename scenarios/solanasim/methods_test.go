@@ -25,11 +25,11 @@ func TestClusterMethods(t *testing.T) {
 	if err != nil || slot == 0 {
 		t.Errorf("GetSlot(processed) = %d, %v, want > 0", slot, err)
 	}
-	height, err := h.cl.GetBlockHeight(ctx, rpc.CommitmentFinalized)
+	height, err := h.cl.GetBlockHeight(ctx, rpc.CommitmentProcessed)
 	if err != nil || height < slot {
-		t.Errorf("GetBlockHeight(finalized) = %d, %v, want >= %d", height, err, slot)
+		t.Errorf("GetBlockHeight(processed) = %d, %v, want >= %d", height, err, slot)
 	}
-	epoch, err := h.cl.GetEpochInfo(ctx, rpc.CommitmentConfirmed)
+	epoch, err := h.cl.GetEpochInfo(ctx, rpc.CommitmentProcessed)
 	if err != nil || epoch.SlotsInEpoch != slotsInEpoch || epoch.AbsoluteSlot < slot ||
 		epoch.SlotIndex != epoch.AbsoluteSlot%slotsInEpoch || epoch.TransactionCount == nil {
 		t.Errorf("GetEpochInfo() = %+v, %v, want a consistent epoch at slot >= %d", epoch, err, slot)
@@ -128,10 +128,11 @@ func TestAirdropBalanceAndStatus(t *testing.T) {
 	if err != nil {
 		t.Fatalf("RequestAirdrop() error = %v", err)
 	}
-	bal, err := h.cl.GetBalance(ctx, who, rpc.CommitmentFinalized)
+	bal, err := h.cl.GetBalance(ctx, who, rpc.CommitmentProcessed)
 	if err != nil || bal.Value != 2_000_000_000 {
-		t.Fatalf("GetBalance() = %+v, %v, want 2000000000", bal, err)
+		t.Fatalf("GetBalance(processed) = %+v, %v, want 2000000000", bal, err)
 	}
+	waitTicks(t, h.sim, DefaultFinalizedLag+1)
 	acct, err := h.cl.GetAccountInfo(ctx, who)
 	if err != nil || acct.Value.Executable || !acct.Value.Owner.Equals(solana.SystemProgramID) || acct.Value.Lamports != 2_000_000_000 {
 		t.Fatalf("GetAccountInfo(funded) = %+v, %v, want a system account", acct, err)

@@ -88,3 +88,28 @@ func configParam(raw json.RawMessage, v any) *rpcError {
 	}
 	return nil
 }
+
+// pubkeysParam decodes an array of at most max pubkeys ("Too many inputs
+// provided; max N" past that, as agave).
+func pubkeysParam(raw json.RawMessage, max int) ([]solana.PublicKey, *rpcError) {
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, errInvalidParams("Invalid params: expected an array of base-58 pubkeys")
+	}
+	return pubkeysList(list, max)
+}
+
+func pubkeysList(list []json.RawMessage, max int) ([]solana.PublicKey, *rpcError) {
+	if len(list) > max {
+		return nil, errInvalidParams("Too many inputs provided; max %d", max)
+	}
+	out := make([]solana.PublicKey, len(list))
+	for i, raw := range list {
+		pk, e := pubkeyParam(raw)
+		if e != nil {
+			return nil, e
+		}
+		out[i] = pk
+	}
+	return out, nil
+}

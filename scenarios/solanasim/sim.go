@@ -2,6 +2,9 @@ package solanasim
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -15,15 +18,19 @@ import (
 // method is one simulated JSON-RPC method.
 type method func(params json.RawMessage) (any, *rpcError)
 
-// Sim is one simulated validator: ledger, program account and health mode.
-// Create it with New, serve Handler, and call Run to make slots pass. All
-// methods are safe for concurrent use. Sim owns no goroutine outside Run.
+// Sim is one simulated validator: ledger, program account, PubSub
+// subscriptions and health mode. Create it with New, serve Handler (RPC)
+// and PubSubHandler (websocket), and call Run to make slots pass. All
+// methods are safe for concurrent use. Sim owns no goroutine outside Run
+// and the handlers' own requests.
 type Sim struct {
 	opts    Options
 	log     *slog.Logger
 	ledger  *ledger
 	program programAccount
+	keys    nodeKeys
 	methods map[string]method
+	pubsub  *hub
 	running atomic.Bool
 
 	condMu sync.Mutex
@@ -37,10 +44,25 @@ func New(opts Options) *Sim {
 	s := &Sim{
 		opts:    opts,
 		log:     opts.Logger,
-		ledger:  newLedger(),
 		program: newProgramAccount(opts.ProgramID),
+		keys:    deriveKeys(opts.Seed),
 	}
-	s.methods = map[string]method{
+	c := chain{
+		seed: opts.Seed, genesis: s.keys.genesis,
+		confirmedLag: opts.ConfirmedLag, finalizedLag: opts.FinalizedLag,
+	}
+	s.ledger = newLedger(c, opts, map[solana.PublicKey]accountState{
+		s.program.id:              s.program.state(),
+		s.keys.faucet.PublicKey(): {lamports: faucetLamports, owner: solana.SystemProgramID},
+	})
+	s.pubsub = newHub(s.ledger, opts.PubSubQueue, opts.Logger)
+	s.methods = s.rpcMethods()
+	return s
+}
+
+// rpcMethods is the method table: every simulated JSON-RPC method.
+func (s *Sim) rpcMethods() map[string]method {
+	return map[string]method{
 		"getHealth":                         s.getHealth,
 		"getVersion":                        s.getVersion,
 		"getSlot":                           s.getSlot,
@@ -53,8 +75,53 @@ func New(opts Options) *Sim {
 		"requestAirdrop":                    s.requestAirdrop,
 		"getSignatureStatuses":              s.getSignatureStatuses,
 		"sendTransaction":                   s.sendTransaction,
+		"getGenesisHash":                    s.getGenesisHash,
+		"getIdentity":                       s.getIdentity,
+		"getClusterNodes":                   s.getClusterNodes,
+		"getVoteAccounts":                   s.getVoteAccounts,
+		"getTransactionCount":               s.getTransactionCount,
+		"getEpochSchedule":                  s.getEpochSchedule,
+		"getSlotLeader":                     s.getSlotLeader,
+		"minimumLedgerSlot":                 s.getFirstAvailableBlock,
+		"getFirstAvailableBlock":            s.getFirstAvailableBlock,
+		"getMultipleAccounts":               s.getMultipleAccounts,
+		"getProgramAccounts":                s.getProgramAccounts,
+		"getTransaction":                    s.getTransaction,
+		"getSignaturesForAddress":           s.getSignaturesForAddress,
+		"getBlock":                          s.getBlock,
+		"getBlocks":                         s.getBlocks,
+		"getBlocksWithLimit":                s.getBlocksWithLimit,
+		"getBlockTime":                      s.getBlockTime,
+		"getFeeForMessage":                  s.getFeeForMessage,
+		"isBlockhashValid":                  s.isBlockhashValid,
+		"getRecentPrioritizationFees":       s.getRecentPrioritizationFees,
+		"simulateTransaction":               s.simulateTransaction,
 	}
-	return s
+}
+
+// nodeKeys are the seed-derived identities of the simulated node.
+type nodeKeys struct {
+	genesis  solana.Hash
+	identity solana.PrivateKey
+	vote     solana.PublicKey
+	faucet   solana.PrivateKey
+}
+
+func deriveKeys(seed uint64) nodeKeys {
+	derive := func(what string) [32]byte {
+		b := binary.LittleEndian.AppendUint64([]byte("solanasim/"+what+"/"), seed)
+		return sha256.Sum256(b)
+	}
+	key := func(what string) solana.PrivateKey {
+		d := derive(what)
+		return solana.PrivateKey(ed25519.NewKeyFromSeed(d[:]))
+	}
+	return nodeKeys{
+		genesis:  solana.Hash(derive("genesis")),
+		identity: key("identity"),
+		vote:     key("vote").PublicKey(),
+		faucet:   key("faucet"),
+	}
 }
 
 // ErrAlreadyRunning is returned by Run when another Run of the same Sim has
@@ -62,12 +129,17 @@ func New(opts Options) *Sim {
 var ErrAlreadyRunning = errors.New("solanasim: Run called twice: one Sim has one slot clock")
 
 // Run advances the slot every Options.SlotInterval (except in ModeStalled)
-// until ctx is done, then returns nil. It starts no goroutine of its own.
+// and sends PubSub notifications for it, until ctx is done. It then closes
+// every PubSub connection, waits for their handlers to return and returns
+// nil. It starts no goroutine of its own; notifying never blocks it (a
+// subscriber whose queue is full is dropped).
 func (s *Sim) Run(ctx context.Context) error {
 	if !s.running.CompareAndSwap(false, true) {
 		return ErrAlreadyRunning
 	}
 	defer s.running.Store(false)
+	s.pubsub.open()
+	defer s.pubsub.closeAll()
 	ticker := time.NewTicker(s.opts.SlotInterval)
 	defer ticker.Stop()
 	for {
@@ -75,12 +147,14 @@ func (s *Sim) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-ticker.C:
-			s.ledger.tick(s.Condition().Mode != ModeStalled)
+			if ev := s.ledger.tick(s.Condition().Mode != ModeStalled); ev != nil {
+				s.pubsub.publish(ev)
+			}
 		}
 	}
 }
 
-// Slot returns the current slot.
+// Slot returns the working (processed) slot.
 func (s *Sim) Slot() uint64 {
 	slot, _ := s.ledger.snapshot()
 	return slot

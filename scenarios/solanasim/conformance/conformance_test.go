@@ -1,0 +1,70 @@
+package conformance
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/vigilhq/vigil/scenarios/solanasim"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// TestSimulator runs the suite against an in-process simulator with 10 ms
+// slots, so finalization (32 slots) and blockhash expiry (151) take
+// seconds.
+func TestSimulator(t *testing.T) {
+	sim := solanasim.New(solanasim.Options{SlotInterval: 10 * time.Millisecond, Seed: 12})
+	rpcSrv := httptest.NewServer(sim.Handler())
+	wsSrv := httptest.NewServer(sim.PubSubHandler())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sim.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run() = %v, want nil", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("Run did not return within 10s of cancel")
+		}
+		wsSrv.Close()
+		rpcSrv.Close()
+	})
+	Run(t, Config{
+		RPC:           rpcSrv.URL,
+		WS:            "ws" + strings.TrimPrefix(wsSrv.URL, "http"),
+		ConfirmWithin: 2 * time.Second,
+		Timeout:       20 * time.Second,
+		ProgramID:     sim.ProgramID(),
+		Expiry:        true,
+	})
+}
+
+// TestValidator runs the suite against the node at VIGIL_SOLANA_RPC (PubSub
+// at VIGIL_SOLANA_WS, default the RPC port + 1), e.g. a
+// solana-test-validator; VIGIL_SOLANA_EXPIRY=1 adds the minute-long
+// blockhash-expiry check.
+func TestValidator(t *testing.T) {
+	rpcURL := os.Getenv("VIGIL_SOLANA_RPC")
+	if rpcURL == "" {
+		t.Skip("VIGIL_SOLANA_RPC not set: no validator to check")
+	}
+	wsURL := os.Getenv("VIGIL_SOLANA_WS")
+	if wsURL == "" {
+		var err error
+		if wsURL, err = solanasim.PubSubURL(rpcURL); err != nil {
+			t.Fatalf("derive the PubSub URL from VIGIL_SOLANA_RPC: %v: set VIGIL_SOLANA_WS", err)
+		}
+	}
+	Run(t, Config{RPC: rpcURL, WS: wsURL, Timeout: 3 * time.Minute, Expiry: os.Getenv("VIGIL_SOLANA_EXPIRY") == "1"})
+}
