@@ -9,7 +9,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -17,7 +16,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
 
@@ -25,6 +23,7 @@ import (
 	"github.com/gagliardetto/solana-go"
 
 	"github.com/vigilhq/vigil/scenarios/solanasim"
+	vserve "github.com/vigilhq/vigil/watchdog/serve"
 )
 
 const (
@@ -80,48 +79,21 @@ func run(ctx context.Context, args []string, logger *slog.Logger) error {
 }
 
 // serve runs the slot clock and the RPC and PubSub servers until ctx is
-// done or a server fails; it returns after all three goroutines have
-// exited. Run's return closes the websocket connections, which
-// http.Server.Shutdown does not track.
+// done or one of them fails; it returns after all three have stopped. Run's
+// return closes the websocket connections, which http.Server.Shutdown does
+// not track; Shutdown cuts answers still held by slow mode after
+// shutdownGrace.
 func serve(ctx context.Context, sim *solanasim.Sim, ls sockets, logger *slog.Logger) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	servers := []struct {
-		srv *http.Server
-		ln  net.Listener
-	}{
-		{&http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}, ls.rpc},
-		{&http.Server{Handler: sim.PubSubHandler(), ReadHeaderTimeout: 10 * time.Second}, ls.ws},
+	var g vserve.Group
+	g.Context(ctx, sim.Run)
+	g.HTTP(&http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}, ls.rpc, shutdownGrace)
+	g.HTTP(&http.Server{Handler: sim.PubSubHandler(), ReadHeaderTimeout: 10 * time.Second}, ls.ws, shutdownGrace)
+	g.Until(ctx)
+	err := g.Run()
+	if err == nil {
+		logger.Info("solanasim stopped")
 	}
-	errs := make(chan error, 1+len(servers))
-	var wg sync.WaitGroup
-	wg.Go(func() { errs <- sim.Run(ctx) })
-	for _, s := range servers {
-		wg.Go(func() {
-			if err := s.srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
-				errs <- fmt.Errorf("serve on %s: %w", s.ln.Addr(), err)
-				cancel()
-			}
-		})
-	}
-	<-ctx.Done()
-	logger.Info("solanasim stopping")
-	shutdownCtx, done := context.WithTimeout(context.Background(), shutdownGrace)
-	defer done()
-	for _, s := range servers {
-		if err := s.srv.Shutdown(shutdownCtx); err != nil {
-			_ = s.srv.Close() // cut answers still held by slow mode
-		}
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	logger.Info("solanasim stopped")
-	return nil
+	return err
 }
 
 // sockets are the RPC and PubSub listeners and whether each was handed over.

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 
 	"github.com/coreos/go-systemd/v22/daemon"
@@ -21,6 +20,7 @@ import (
 	"github.com/vigilhq/vigil/watchdog/api"
 	"github.com/vigilhq/vigil/watchdog/config"
 	"github.com/vigilhq/vigil/watchdog/health"
+	"github.com/vigilhq/vigil/watchdog/serve"
 )
 
 func validateCmd(args []string, stdout, stderr io.Writer) int {
@@ -116,42 +116,27 @@ func run(ctx context.Context, path string, cfg *config.Config, logger *slog.Logg
 	}
 	srv := api.New(sup, api.Options{Listen: cfg.API.Listen, Socket: cfg.API.Socket, Token: token, Reload: reload, Gatherer: reg, Logger: logger})
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	hup := make(chan os.Signal, 1)
+	hup := make(chan os.Signal, 1) // before anything runs: SIGHUP must never end the watchdog
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-
-	var wg sync.WaitGroup
-	errs := make(chan error, 3)
-	for _, fn := range []func(context.Context) error{sup.Run, srv.Run, alerts.Run} {
-		wg.Add(1)
-		go func(fn func(context.Context) error) {
-			defer wg.Done()
-			if err := fn(ctx); err != nil {
-				errs <- err
-				cancel()
-			}
-		}(fn)
-	}
-	for done := false; !done; {
-		select {
-		case <-ctx.Done():
-			done = true
-		case <-hup:
-			logger.Info("SIGHUP: reloading", "config", path)
-			_ = reload(ctx)
-		}
-	}
-	wg.Wait()
-	close(errs)
-	return errors.Join(drain(errs)...)
+	var g serve.Group
+	g.Context(ctx, sup.Run)
+	g.Context(ctx, srv.Run)
+	g.Context(ctx, alerts.Run)
+	g.Context(ctx, func(ctx context.Context) error { return reloadOn(ctx, hup, path, logger, reload) })
+	g.Until(ctx)
+	return g.Run()
 }
 
-func drain(c chan error) []error {
-	var out []error
-	for err := range c {
-		out = append(out, err)
+// reloadOn reloads the configuration on every SIGHUP until ctx ends.
+func reloadOn(ctx context.Context, hup <-chan os.Signal, path string, logger *slog.Logger, reload func(context.Context) error) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-hup:
+			logger.Info("SIGHUP: reloading", "config", path)
+			_ = reload(ctx) // a refused reload is logged and published by reload
+		}
 	}
-	return out
 }

@@ -6,7 +6,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -19,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vigilhq/vigil/watchdog"
+	"github.com/vigilhq/vigil/watchdog/serve"
 )
 
 // Supervisor is what the API needs from the watchdog.
@@ -127,48 +127,23 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 // serve serves the read-only API on tcp and the control API on unix (either
-// may be nil) until ctx ends or one of them fails, then shuts both down. It
-// returns once every Serve has returned.
+// may be nil) until ctx ends or one of them fails, then shuts both down
+// (in-flight requests get 5 s). It returns once every Serve has returned.
 func (s *Server) serve(ctx context.Context, tcp, unix net.Listener) error {
-	var servers []*http.Server
-	var listeners []net.Listener
+	var g serve.Group
 	for _, l := range []struct {
 		l       net.Listener
 		control bool
 	}{{tcp, false}, {unix, true}} {
 		if l.l != nil {
-			servers = append(servers, &http.Server{Handler: s.handler(l.control),
-				ReadHeaderTimeout: s.opts.ReadHeaderTimeout, IdleTimeout: s.opts.IdleTimeout})
-			listeners = append(listeners, l.l)
+			g.HTTP(&http.Server{Handler: s.handler(l.control),
+				ReadHeaderTimeout: s.opts.ReadHeaderTimeout, IdleTimeout: s.opts.IdleTimeout}, l.l, 5*time.Second)
 		}
 	}
+	g.Until(ctx)
 	close(s.ready)
-	errc := make(chan error, len(servers))
-	for i := range servers {
-		go func(srv *http.Server, l net.Listener) { errc <- srv.Serve(l) }(servers[i], listeners[i])
-	}
-	pending := len(servers) // results still to receive
-	var first error
-	select {
-	case <-ctx.Done():
-	case first = <-errc:
-		pending--
-	}
-	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for _, srv := range servers {
-		_ = srv.Shutdown(shut)
-	}
-	for ; pending > 0; pending-- {
-		if err := <-errc; first == nil && !errors.Is(err, http.ErrServerClosed) {
-			first = err
-		}
-	}
-	if first != nil && errors.Is(first, http.ErrServerClosed) {
-		first = nil
-	}
-	if first != nil {
-		return fmt.Errorf("api: %w", first)
+	if err := g.Run(); err != nil {
+		return fmt.Errorf("api: %w", err)
 	}
 	return nil
 }
