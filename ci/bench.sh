@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # bench.sh — the watchdog benchmarks (what `make bench` runs): restart
 # latency (kill -9 → first healthy answer from the new pid), its floor (a
-# bare exec-wait-exec loop) and the daemon's own RSS and CPU while it
-# supervises 20 services. Method and results: docs/benchmarks.md.
+# bare exec-wait-exec loop) and the daemon's own RSS, PSS and CPU while it
+# supervises 20 services, beside a bare Go net/http program's (the floor)
+# measured in the same window. Method and results: docs/benchmarks.md.
 #
 # Knobs (environment):
 #   BENCH                 benchmark regexp (default: all of them)
 #   VIGIL_BENCH_TRIALS    kills per restart benchmark (default 30)
 #   VIGIL_BENCH_SERVICES  services under the daemon (default 20)
 #   VIGIL_BENCH_SETTLE    wait after healthy before sampling (default 5s)
-#   VIGIL_BENCH_WINDOW    sampling window for RSS/CPU (default 30s)
+#   VIGIL_BENCH_WINDOW    sampling window for RSS/PSS/CPU (default 30s)
 #   BENCH_OUT             also write the raw `go test` output here
 #   BENCH_STRICT=1        exit 1 when a target is missed (off by default:
 #                         timings on a shared 2-core machine are noisy)
@@ -49,8 +50,12 @@ row "  of which child start-up + poll (median)" "$(metric BenchmarkRestartLatenc
 row "floor: bare exec-wait-exec loop, median" "$(metric BenchmarkRestartFloor/small-service median-ms)" "" ms
 row "restart latency, median (test binary)" "$(metric BenchmarkRestartLatency/test-binary median-ms)" "" ms
 row "floor, median (test binary)" "$(metric BenchmarkRestartFloor/test-binary median-ms)" "" ms
-row "daemon RSS, 20 services" "$(metric BenchmarkOverhead rss-MB)" 15 MB
-row "daemon CPU, 20 services, 1s HTTP checks" "$(metric BenchmarkOverhead cpu-%)" 0.5 "%"
+row "daemon RSS, 20 services" "$(metric BenchmarkOverhead rss-MB)" "" MB
+row "daemon PSS, 20 services, 1s HTTP checks" "$(metric BenchmarkOverhead pss-MB)" "" MB
+row "floor PSS: bare Go net/http, same window" "$(metric BenchmarkOverhead floor-pss-MB)" "" MB
+row "daemon PSS / floor PSS" "$(metric BenchmarkOverhead pss-x-floor)" 2.0 "x"
+row "daemon CPU, 20 services, 1s HTTP checks" "$(metric BenchmarkOverhead cpu-%)" 0.3 "%"
+row "floor CPU, 20 requests/s, same window" "$(metric BenchmarkOverhead floor-cpu-%)" "" "%"
 echo "  reference (docs/benchmarks.md): runit 6.6 ms, PM2 11.4 ms, supervisord 1,012 ms, process-compose 1,010 ms"
 
 if [[ ${BENCH_STRICT:-0} == 1 && $missed == 1 ]]; then

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -41,6 +42,7 @@ func BenchmarkOverhead(b *testing.B) {
 		b.Logf("watchdog binary: %.1f MB", float64(st.Size())/(1<<20))
 	}
 
+	floor := startFloor(b, svc, dir)
 	for range b.N {
 		apiPort := benchPort(b)
 		cfgPath := writeOverheadConfig(b, dir, svc, apiPort, n)
@@ -48,18 +50,96 @@ func BenchmarkOverhead(b *testing.B) {
 		base := fmt.Sprintf("http://127.0.0.1:%d", apiPort)
 		waitHealthy(b, base, n, 60*time.Second)
 		dwell(settle)
-		u := sampleUsage(b, pid, window)
+		stopLoad := floor.load(n)
+		us := sampleUsage(b, window, pid, floor.pid)
+		stopLoad()
+		u, f := us[0], us[1]
 		b.ReportMetric(0, "ns/op")
 		b.ReportMetric(u.maxRSS/(1<<20), "rss-MB")
+		b.ReportMetric(u.maxPSS/(1<<20), "pss-MB")
+		b.ReportMetric(f.maxPSS/(1<<20), "floor-pss-MB")
+		b.ReportMetric(u.maxPSS/f.maxPSS, "pss-x-floor")
 		b.ReportMetric(u.cpuPercent, "cpu-%")
-		b.Logf("%d services, 1s liveness checks, %s window: RSS max %.1f MB (mean %.1f MB, peak since start %.1f MB), CPU %.2f %% of one core (%d ticks)",
-			n, window, u.maxRSS/(1<<20), u.meanRSS/(1<<20), u.hwm/(1<<20), u.cpuPercent, u.ticks)
+		b.ReportMetric(f.cpuPercent, "floor-cpu-%")
+		b.Logf("%d services, 1s liveness checks, %s window: RSS max %.1f MB (mean %.1f MB, peak since start %.1f MB), PSS max %.1f MB, CPU %.2f %% of one core (%d ticks)",
+			n, window, u.maxRSS/(1<<20), u.meanRSS/(1<<20), u.hwm/(1<<20), u.maxPSS/(1<<20), u.cpuPercent, u.ticks)
+		b.Logf("floor, a bare Go net/http program answering %d requests/s in the same window: PSS max %.1f MB, CPU %.2f %%; the watchdog is %.2fx its PSS",
+			n, f.maxPSS/(1<<20), f.cpuPercent, u.maxPSS/f.maxPSS)
 		b.Logf("at the end: RssAnon %.1f MB, RssFile %.1f MB (binary and libraries paged in), threads %.0f",
 			statusValue(b, pid, "RssAnon")/1024, statusValue(b, pid, "RssFile")/1024, statusValue(b, pid, "Threads"))
 		logRuntimeMetrics(b, base)
 		if r := restartsDuring(b, base); r > 0 {
 			b.Errorf("%d restarts during the window: the services were not steady, the figures include restarts", r)
 		}
+	}
+}
+
+// floorProc is the reference the daemon's footprint is compared with: the
+// small service (a bare Go net/http program), from its own copy of the
+// binary so that no page of it is shared with the supervised services (PSS
+// would otherwise divide them).
+type floorProc struct {
+	pid int
+	url string
+}
+
+func startFloor(b *testing.B, svc, dir string) *floorProc {
+	b.Helper()
+	bin := filepath.Join(dir, "floor")
+	raw, err := os.ReadFile(svc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(bin, raw, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	port := benchPort(b)
+	cmd := exec.Command(bin, strconv.Itoa(port))
+	if err := cmd.Start(); err != nil {
+		b.Fatalf("start floor: %v", err)
+	}
+	b.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	f := &floorProc{pid: cmd.Process.Pid, url: fmt.Sprintf("http://127.0.0.1:%d/health", port)}
+	client := &http.Client{Timeout: time.Second}
+	defer client.CloseIdleConnections()
+	for deadline := time.Now().Add(10 * time.Second); ; dwell(20 * time.Millisecond) {
+		if resp, err := client.Get(f.url); err == nil {
+			resp.Body.Close()
+			return f
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("floor not answering at %s", f.url)
+		}
+	}
+}
+
+// load sends the floor perSec requests a second, each on a new connection
+// as the watchdog's checks are, until the returned stop is called.
+func (f *floorProc) load(perSec int) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+		tick := time.NewTicker(time.Second / time.Duration(perSec))
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				if resp, err := client.Get(f.url); err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
 	}
 }
 
@@ -160,38 +240,56 @@ func getJSON(client *http.Client, url string, v any) error {
 // usage is what sampleUsage saw of one process.
 type usage struct {
 	maxRSS, meanRSS, hwm float64 // bytes
+	maxPSS               float64 // bytes, Pss of /proc/<pid>/smaps_rollup
 	ticks                uint64  // utime+stime over the window
 	cpuPercent           float64 // of one core
 }
 
-// sampleUsage reads VmRSS every second and utime+stime at both ends of window.
-func sampleUsage(b *testing.B, pid int, window time.Duration) usage {
+// sampleUsage reads VmRSS and Pss of each pid every second and utime+stime
+// at both ends of window: the processes are measured side by side.
+func sampleUsage(b *testing.B, window time.Duration, pids ...int) []usage {
 	b.Helper()
-	t0, c0 := time.Now(), cpuTicks(b, pid)
+	t0 := time.Now()
+	c0 := make([]uint64, len(pids))
+	for i, pid := range pids {
+		c0[i] = cpuTicks(b, pid)
+	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	end := time.NewTimer(window)
 	defer end.Stop()
-	var u usage
-	var sum float64
-	var samples int
+	us := make([]usage, len(pids))
+	sums := make([]float64, len(pids))
+	samples := 0
 	for running := true; running; {
 		select {
 		case <-tick.C:
 		case <-end.C:
 			running = false
 		}
-		rss := statusValue(b, pid, "VmRSS") * 1024
-		u.maxRSS = max(u.maxRSS, rss)
-		sum += rss
+		for i, pid := range pids {
+			rss := statusValue(b, pid, "VmRSS") * 1024
+			us[i].maxRSS = max(us[i].maxRSS, rss)
+			us[i].maxPSS = max(us[i].maxPSS, smapsValue(b, pid, "Pss")*1024)
+			sums[i] += rss
+		}
 		samples++
 	}
-	u.ticks = cpuTicks(b, pid) - c0
 	elapsed := time.Since(t0)
-	u.meanRSS = sum / float64(samples)
-	u.hwm = statusValue(b, pid, "VmHWM") * 1024
-	u.cpuPercent = float64(u.ticks) / userHZ / elapsed.Seconds() * 100
-	return u
+	for i, pid := range pids {
+		us[i].ticks = cpuTicks(b, pid) - c0[i]
+		us[i].meanRSS = sums[i] / float64(samples)
+		us[i].hwm = statusValue(b, pid, "VmHWM") * 1024
+		us[i].cpuPercent = float64(us[i].ticks) / userHZ / elapsed.Seconds() * 100
+	}
+	return us
+}
+
+// smapsValue returns a field (kB) of /proc/<pid>/smaps_rollup: Pss counts
+// each shared page divided by the processes sharing it.
+func smapsValue(b *testing.B, pid int, field string) float64 {
+	b.Helper()
+	return procValue(b, fmt.Sprintf("/proc/%d/smaps_rollup", pid), field)
 }
 
 // cpuTicks returns utime+stime (fields 14 and 15) of /proc/<pid>/stat.
@@ -210,9 +308,16 @@ func cpuTicks(b *testing.B, pid int) uint64 {
 // statusValue returns the number in a field of /proc/<pid>/status (kB for sizes).
 func statusValue(b *testing.B, pid int, field string) float64 {
 	b.Helper()
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	return procValue(b, fmt.Sprintf("/proc/%d/status", pid), field)
+}
+
+// procValue returns the number after "field:" in a /proc file of
+// "Name: value [kB]" lines.
+func procValue(b *testing.B, path, field string) float64 {
+	b.Helper()
+	f, err := os.Open(path)
 	if err != nil {
-		b.Fatalf("watchdog pid %d gone: %v", pid, err)
+		b.Fatalf("%s: process gone: %v", path, err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -222,7 +327,7 @@ func statusValue(b *testing.B, pid int, field string) float64 {
 			return kb
 		}
 	}
-	b.Fatalf("/proc/%d/status has no %s", pid, field)
+	b.Fatalf("%s has no %s", path, field)
 	return 0
 }
 
