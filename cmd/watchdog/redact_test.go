@@ -84,7 +84,7 @@ services:
 	if err := w.Wait(); err != nil {
 		t.Fatalf("watchdog exit after SIGTERM: %v, want 0", err)
 	}
-	views["watchdog log"] = w.Stderr.(*bytes.Buffer).String()
+	views["watchdog log"] = w.Stderr.(fmt.Stringer).String()
 	alerts, _ := os.ReadFile(filepath.Join(dir, "alerts.jsonl"))
 	views["alert file"] = string(alerts)
 
