@@ -2,7 +2,7 @@
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
-BINS    := watchdog pgapi bankapi reconapi solanasim chaos
+BINS    := watchdog watchdog-export pgapi bankapi reconapi solanasim chaos
 
 .PHONY: all build test demo bench lint images chaos mutants clean
 

@@ -40,6 +40,9 @@ Usage:
                                                          orphans, restart it if it dies (it adopts)
   watchdog install   systemd|launchd [-c FILE] [--user] [--dry-run] [--prefix DIR]   write the service unit
   watchdog uninstall systemd|launchd [--user] [--prefix DIR]                       remove it
+  watchdog export kubernetes [-c FILE] [--image SVC=IMAGE]... [--default-image IMAGE] [--namespace NS] [-o FILE]
+                                                         write Deployments, probes and Services for the
+                                                         services (runs watchdog-export; docs/kubernetes.md)
   watchdog version                                       print the version
 
 -c defaults to $VIGIL_CONFIG, else ./vigil.yaml. Control commands use the
@@ -74,6 +77,7 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		"init":      initCmd,
 		"install":   installCmd(false),
 		"uninstall": installCmd(true),
+		"export":    exportCmd,
 		"version": func([]string, io.Writer, io.Writer) int {
 			fmt.Fprintln(stdout, "watchdog", version)
 			return exitOK
