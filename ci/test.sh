@@ -22,6 +22,7 @@ if docker info >/dev/null 2>&1; then
 	# systemd 252 as PID 1 for cmd/watchdog's TestRealSystemd.
 	need "systemd image (ci/systemd-image.sh)" bash ci/systemd-image.sh
 fi
+need "promtool, prometheus, prometheus-alertmanager (ci/monitoring.sh)" bash ci/monitoring.sh
 if ! command -v systemd-analyze >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
 	need "systemd-analyze (apt systemd)" bash -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q systemd'
 fi

@@ -168,6 +168,13 @@ func newSink(c config.Alert) (s Sink, kind string, queue int, err error) {
 			err = errors.New("webhook.url must be an http:// or https:// URL")
 		}
 	}
+	if c.Alertmanager != nil {
+		set++
+		s, kind, queue = NewAlertmanager(*c.Alertmanager), "alertmanager", c.Alertmanager.Queue
+		if u, perr := url.Parse(c.Alertmanager.URL); perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			err = errors.New("alertmanager.url must be an http:// or https:// URL")
+		}
+	}
 	if c.Exec != nil {
 		set++
 		s, kind = NewExec(*c.Exec), "exec"
@@ -176,7 +183,7 @@ func newSink(c config.Alert) (s Sink, kind string, queue int, err error) {
 		}
 	}
 	if set != 1 {
-		return nil, "", 0, fmt.Errorf("%d sink kinds set: set exactly one of file, webhook, exec", set)
+		return nil, "", 0, fmt.Errorf("%d sink kinds set: set exactly one of file, webhook, alertmanager, exec", set)
 	}
 	return s, kind, queue, err
 }

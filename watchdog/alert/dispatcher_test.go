@@ -322,7 +322,7 @@ func TestNewReportsEveryBadSink(t *testing.T) {
 		cfg  config.Alert
 		want string
 	}{
-		{"no kind", config.Alert{Name: "x"}, "set exactly one of file, webhook, exec"},
+		{"no kind", config.Alert{Name: "x"}, "set exactly one of file, webhook, alertmanager, exec"},
 		{"two kinds", config.Alert{File: &config.FileSink{Path: "a"}, Exec: &config.ExecSink{Command: []string{"true"}}}, "2 sink kinds set"},
 		{"bad url", config.Alert{Webhook: &config.WebhookSink{URL: "hooks.slack.com/x"}}, "http:// or https://"},
 		{"empty command", config.Alert{Exec: &config.ExecSink{}}, "exec.command is empty"},

@@ -78,12 +78,17 @@ func (w *Webhook) Send(ctx context.Context, a Alert) error {
 	if err != nil {
 		return fmt.Errorf("encode alert %s: %w", a.Key, err)
 	}
+	return w.post(ctx, body)
+}
+
+// post POSTs a JSON body with the retries described on Webhook.
+func (w *Webhook) post(ctx context.Context, body []byte) error {
 	attempts := max(w.Attempts, 1)
 	b := retry.NewExponential(orDefault(w.Backoff, DefaultWebhookBackoff))
 	b = retry.WithCappedDuration(maxWebhookBackoff, b)
 	b = retry.WithMaxRetries(uint64(attempts-1), b)
 	n := 0
-	err = retry.Do(ctx, b, func(ctx context.Context) error {
+	err := retry.Do(ctx, b, func(ctx context.Context) error {
 		n++
 		return w.attempt(ctx, body)
 	})

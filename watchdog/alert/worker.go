@@ -67,6 +67,12 @@ func (w *worker) run(ctx context.Context, now func() time.Time, tick, drain time
 			for _, a := range w.tr.tick(now()) {
 				w.enqueue(a)
 			}
+			if r, ok := w.sink.(refresher); ok {
+				if err := r.Refresh(ctx, now()); err != nil {
+					w.failures.Inc()
+					w.log.Warn("alerts not re-sent", "sink", w.name, "error", err)
+				}
+			}
 		}
 	}
 }

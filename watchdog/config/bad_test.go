@@ -196,7 +196,7 @@ services:
   a: {command: [./a]}
 alerts:
   - name: pager
-`, 5, `alerts[0]: an alert needs exactly one of file, webhook or exec, found 0`},
+`, 5, `alerts[0]: an alert needs exactly one of file, webhook, alertmanager or exec, found 0`},
 		{"alert sink with two kinds", `version: 1
 services:
   a: {command: [./a]}
@@ -204,7 +204,7 @@ alerts:
   - name: pager
     file: {path: a.jsonl}
     exec: {command: [./notify]}
-`, 5, `alerts[0]: an alert needs exactly one of file, webhook or exec, found 2`},
+`, 5, `alerts[0]: an alert needs exactly one of file, webhook, alertmanager or exec, found 2`},
 		{"shell command with several items", `version: 1
 services:
   a:
@@ -357,7 +357,7 @@ alerts:
 		`vigil.yaml:9: services.db.ports[0]: port 8080 is already declared by service "web" (line 5)`,
 		`vigil.yaml:10: services.db.depends_on.cache: unknown service "cache"`,
 		`vigil.yaml:11: services.db.stop.timeout: invalid duration "soon"`,
-		`vigil.yaml:13: alerts[0]: an alert needs exactly one of file, webhook or exec, found 0`,
+		`vigil.yaml:13: alerts[0]: an alert needs exactly one of file, webhook, alertmanager or exec, found 0`,
 	}
 	lines := strings.Split(es.Error(), "\n")
 	if len(lines) != len(want) {

@@ -256,13 +256,15 @@ type Socket struct {
 
 // Alert is one alert sink; exactly one kind field is set.
 type Alert struct {
-	Name    string        `yaml:"name"` // default "<kind>", or "<kind>-<n>" when several alerts share a kind
-	File    *FileSink     `yaml:"file"`
-	Webhook *WebhookSink  `yaml:"webhook"`
-	Exec    *ExecSink     `yaml:"exec"`
-	Repeat  time.Duration `yaml:"repeat"` // reminder interval while a problem lasts; default 30m, 0 keeps default
-	Events  []string      `yaml:"events"` // event kinds to send; default all alerting kinds
-	Line    int           `yaml:"-"`
+	Name    string       `yaml:"name"` // default "<kind>", or "<kind>-<n>" when several alerts share a kind
+	File    *FileSink    `yaml:"file"`
+	Webhook *WebhookSink `yaml:"webhook"`
+	// Alertmanager posts to a Prometheus Alertmanager (API v2).
+	Alertmanager *AlertmanagerSink `yaml:"alertmanager"`
+	Exec         *ExecSink         `yaml:"exec"`
+	Repeat       time.Duration     `yaml:"repeat"` // reminder interval while a problem lasts; default 30m, 0 keeps default
+	Events       []string          `yaml:"events"` // event kinds to send; default all alerting kinds
+	Line         int               `yaml:"-"`
 }
 
 // FileSink appends JSON lines.
@@ -276,6 +278,17 @@ type WebhookSink struct {
 	Headers map[string]string `yaml:"headers"`
 	Timeout time.Duration     `yaml:"timeout"` // default 5s
 	Queue   int               `yaml:"queue"`   // bounded queue length, default 100
+}
+
+// AlertmanagerSink posts alerts to Alertmanager's /api/v2/alerts with
+// labels alertname, service, host and severity, re-sends them while they
+// fire and ends them on recovery.
+type AlertmanagerSink struct {
+	URL     string            `yaml:"url"`     // base URL, such as http://127.0.0.1:9093
+	Labels  map[string]string `yaml:"labels"`  // added to every alert (team, env, ...)
+	Timeout time.Duration     `yaml:"timeout"` // per request, default 5s
+	Resend  time.Duration     `yaml:"resend"`  // re-send firing alerts this often, default 1m
+	Queue   int               `yaml:"queue"`   // bounded delivery queue, default 100
 }
 
 // ExecSink runs Command with the event in VIGIL_* environment variables.

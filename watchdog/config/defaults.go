@@ -30,7 +30,10 @@ const (
 	DefaultPostgresQuery  = "SELECT 1"
 	DefaultWebhookTimeout = 5 * time.Second
 	DefaultWebhookQueue   = 100
-	DefaultAlertRepeat    = 30 * time.Minute
+	// DefaultAlertmanagerResend is how often firing alerts are re-sent;
+	// Alertmanager ends an alert 4 resends after the last one it got.
+	DefaultAlertmanagerResend = time.Minute
+	DefaultAlertRepeat        = 30 * time.Minute
 )
 
 // absentFunc reports whether a key path was left out of the file (or null).
@@ -67,6 +70,11 @@ func applyDefaults(c *Config, absent absentFunc) {
 		if w := a.Webhook; w != nil {
 			set(&w.Timeout, absent(p+".webhook.timeout"), DefaultWebhookTimeout)
 			set(&w.Queue, absent(p+".webhook.queue"), DefaultWebhookQueue)
+		}
+		if am := a.Alertmanager; am != nil {
+			set(&am.Timeout, absent(p+".alertmanager.timeout"), DefaultWebhookTimeout)
+			set(&am.Resend, absent(p+".alertmanager.resend"), DefaultAlertmanagerResend)
+			set(&am.Queue, absent(p+".alertmanager.queue"), DefaultWebhookQueue)
 		}
 	}
 	names := defaultNames(kinds)
@@ -178,13 +186,16 @@ func defaultNames(kinds []string) []string {
 	return names
 }
 
-// Kind returns the name of the sink's kind ("file", "webhook", "exec"), or "".
+// Kind returns the name of the sink's kind ("file", "webhook",
+// "alertmanager", "exec"), or "".
 func (a *Alert) Kind() string {
 	switch {
 	case a.File != nil:
 		return "file"
 	case a.Webhook != nil:
 		return "webhook"
+	case a.Alertmanager != nil:
+		return "alertmanager"
 	case a.Exec != nil:
 		return "exec"
 	}

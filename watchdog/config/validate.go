@@ -323,7 +323,7 @@ func (v *validator) alerts(alerts []Alert) {
 	for i, a := range alerts {
 		p := fmt.Sprintf("alerts[%d]", i)
 		if n := a.kindCount(); n != 1 {
-			v.errf(p, "an alert needs exactly one of file, webhook or exec, found %d: split it into separate list items or add one", n)
+			v.errf(p, "an alert needs exactly one of file, webhook, alertmanager or exec, found %d: split it into separate list items or add one", n)
 		}
 		if a.File != nil && strings.TrimSpace(a.File.Path) == "" {
 			v.errf(p+".file.path", "missing: set the file to append JSON lines to")
@@ -336,6 +336,9 @@ func (v *validator) alerts(alerts []Alert) {
 			if w.Queue < 1 {
 				v.errf(p+".webhook.queue", "must be at least 1: the number of events buffered for delivery")
 			}
+		}
+		if am := a.Alertmanager; am != nil {
+			v.alertmanager(p+".alertmanager", am)
 		}
 		if a.Exec != nil {
 			if len(a.Exec.Command) == 0 || a.Exec.Command[0] == "" {
@@ -357,9 +360,33 @@ func (v *validator) alerts(alerts []Alert) {
 	}
 }
 
+// amLabel is a Prometheus label name.
+var amLabel = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+func (v *validator) alertmanager(p string, am *AlertmanagerSink) {
+	v.url(p+".url", am.URL)
+	if am.Timeout <= 0 {
+		v.errf(p+".timeout", "must be more than 0, such as 5s")
+	}
+	if am.Resend <= 0 {
+		v.errf(p+".resend", "must be more than 0, such as 1m: Alertmanager resolves an alert that is not re-sent")
+	}
+	if am.Queue < 1 {
+		v.errf(p+".queue", "must be at least 1: the number of alerts buffered for delivery")
+	}
+	for _, k := range sortedKeys(am.Labels) {
+		switch {
+		case !amLabel.MatchString(k) || strings.HasPrefix(k, "__"):
+			v.errf(p+".labels."+k, "%q is not a Prometheus label name: letters, digits and _, not starting with a digit or __", k)
+		case k == "alertname" || k == "service" || k == "host" || k == "severity":
+			v.errf(p+".labels."+k, "%s is set by the watchdog on every alert: choose another label name", k)
+		}
+	}
+}
+
 func (a *Alert) kindCount() int {
 	n := 0
-	for _, set := range []bool{a.File != nil, a.Webhook != nil, a.Exec != nil} {
+	for _, set := range []bool{a.File != nil, a.Webhook != nil, a.Alertmanager != nil, a.Exec != nil} {
 		if set {
 			n++
 		}
