@@ -95,7 +95,13 @@ func run(ctx context.Context, path string, cfg *config.Config, logger *slog.Logg
 		return err
 	}
 	reg.MustRegister(api.NewCollector(sup.Status))
-	alerts, err := alert.New(cfg.Alerts, alert.Options{Logger: logger, Registerer: reg})
+	host := hostName()
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name:        "vigil_watchdog_info",
+		Help:        "Always 1; its labels say which watchdog this is: host, instance_id (stable across restarts: a digest of api.state_file, as VIGIL_INSTANCE) and version. Join on it to name the host in fleet alerts.",
+		ConstLabels: prometheus.Labels{"host": host, "instance_id": watchdog.InstanceID(cfg), "version": version},
+	}, func() float64 { return 1 }))
+	alerts, err := alert.New(cfg.Alerts, alert.Options{Logger: logger, Registerer: reg, Host: host})
 	if err != nil {
 		return err
 	}
@@ -139,4 +145,15 @@ func reloadOn(ctx context.Context, hup <-chan os.Signal, path string, logger *sl
 			_ = reload(ctx) // a refused reload is logged and published by reload
 		}
 	}
+}
+
+// hostName names this watchdog's host in metrics (vigil_watchdog_info) and
+// alerts: $VIGIL_HOST when set (a fleet's own name for the machine, stable
+// when hostnames are not), else the kernel's hostname.
+func hostName() string {
+	if h := os.Getenv("VIGIL_HOST"); h != "" {
+		return h
+	}
+	h, _ := os.Hostname()
+	return h
 }

@@ -11,12 +11,16 @@ import (
 //	vigil_check_duration_seconds  histogram of run latencies
 //	vigil_check_result            1 if the last run passed, else 0
 //	vigil_check_up                1 while the thresholded state is passing, else 0
+//	vigil_check_runs_total        runs, by result (pass or fail): what to alert on,
+//	                              since a failing liveness check restarts the
+//	                              service between two scrapes
 //
 // One Metrics is shared by every Monitor; cmd creates it with NewMetrics.
 type Metrics struct {
 	duration *prometheus.HistogramVec
 	result   *prometheus.GaugeVec
 	up       *prometheus.GaugeVec
+	runs     *prometheus.CounterVec
 }
 
 var checkLabels = []string{"service", "check", "kind"}
@@ -39,6 +43,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "vigil_check_up",
 			Help: "1 while the check is passing after its failures/successes thresholds, else 0.",
 		}, checkLabels),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vigil_check_runs_total",
+			Help: "Health check runs by result (pass, fail). Alert on increase(...{result=\"fail\"}[5m]): a failing liveness check restarts its service within seconds, so a gauge sampled at scrape time never sees it.",
+		}, append(checkLabels, "result")),
 	}
 	if reg == nil {
 		return m, nil
@@ -51,6 +59,9 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		return nil, err
 	}
 	if m.up, err = register(reg, m.up); err != nil {
+		return nil, err
+	}
+	if m.runs, err = register(reg, m.runs); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -76,6 +87,7 @@ func (m *Metrics) Delete(service, check, kind string) {
 	m.duration.Delete(l)
 	m.result.Delete(l)
 	m.up.Delete(l)
+	m.runs.DeletePartialMatch(l)
 }
 
 func (m *Metrics) observe(service string, r Result) {
@@ -85,6 +97,11 @@ func (m *Metrics) observe(service string, r Result) {
 	m.duration.WithLabelValues(service, r.Check, r.Kind).Observe(r.Latency.Seconds())
 	m.result.WithLabelValues(service, r.Check, r.Kind).Set(b2f(r.OK))
 	m.up.WithLabelValues(service, r.Check, r.Kind).Set(b2f(r.Passing))
+	result := "pass"
+	if !r.OK {
+		result = "fail"
+	}
+	m.runs.WithLabelValues(service, r.Check, r.Kind, result).Inc()
 }
 
 func b2f(b bool) float64 {
