@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -374,7 +375,7 @@ func (v *validator) alertmanager(p string, am *AlertmanagerSink) {
 	if am.Queue < 1 {
 		v.errf(p+".queue", "must be at least 1: the number of alerts buffered for delivery")
 	}
-	for _, k := range sortedKeys(am.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(am.Labels)) {
 		switch {
 		case !amLabel.MatchString(k) || strings.HasPrefix(k, "__"):
 			v.errf(p+".labels."+k, "%q is not a Prometheus label name: letters, digits and _, not starting with a digit or __", k)
