@@ -2,9 +2,9 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"regexp"
-	"maps"
 	"slices"
 	"sort"
 	"strconv"
