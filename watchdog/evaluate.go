@@ -50,7 +50,7 @@ func (s *service) assess(ctx context.Context) (Health, string) {
 			return HealthUnhealthy, "dependency recovered; re-checking liveness"
 		}
 		reason := fmt.Sprintf("liveness check %s failed %d times in a row", check, s.checks.failures(check))
-		s.publish(Event{Kind: EventRestart, Severity: SeverityWarning, Check: check, PID: s.proc.pid, Reason: reason})
+		s.publish(Event{Kind: EventRestart, Severity: SeverityWarning, Check: check, PID: s.proc.PID, Reason: reason})
 		s.log.Warn("liveness restart", "check", check)
 		s.stopProcess(reason)
 		s.bumpRestarts()

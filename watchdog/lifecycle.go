@@ -43,13 +43,7 @@ func (s *service) tryStart(ctx context.Context) {
 		}
 		s.sockets = ss
 	}
-	env := append(append(os.Environ(), s.cfg.Environ()...), s.sockets.env()...)
-	env = append(append(env, s.marker()...), EnvServiceConfig+"="+s.cfgHash)
-	var files []*os.File
-	if s.sockets != nil {
-		files = s.sockets.files
-	}
-	p, err := spawn(s.cfg, s.logPath, env, files, s.sup.opts.ShimPath)
+	p, err := spawn(s.cfg, s.logPath, s.environ(), s.sockets, s.sup.opts.ShimPath)
 	if err != nil {
 		s.publish(Event{Kind: EventError, Severity: SeverityCritical, Reason: "start failed: " + err.Error()})
 		s.log.Error("start failed", "err", s.cfg.Redact(err.Error()))
@@ -57,20 +51,20 @@ func (s *service) tryStart(ctx context.Context) {
 		s.afterFailure(ctx, "start failed: "+err.Error(), 0)
 		return
 	}
-	s.starts = append(s.starts, p.started)
+	s.starts = append(s.starts, p.Started)
 	s.running(ctx, p, false)
 }
 
 // running records p as the service's process and starts its checks.
-func (s *service) running(ctx context.Context, p *process, adopted bool) {
+func (s *service) running(ctx context.Context, p *proc.Process, adopted bool) {
 	s.proc = p
-	started := p.started
+	started := p.Started
 	s.mu.Lock()
-	s.snap.PID, s.snap.PGID, s.snap.StartedAt, s.snap.Adopted = p.pid, p.pgid, &started, adopted
+	s.snap.PID, s.snap.PGID, s.snap.StartedAt, s.snap.Adopted = p.PID, p.PGID, &started, adopted
 	s.snap.Holders = nil
-	s.saved = savedProcess{PID: p.pid, PGID: p.pgid, StartTicks: p.ticks, StartedAt: p.started, ConfigHash: s.cfgHash}
+	s.saved = savedProcess{PID: p.PID, PGID: p.PGID, StartTicks: p.Ticks, StartedAt: p.Started, ConfigHash: s.cfgHash}
 	if s.sockets != nil {
-		s.saved.Sockets = len(s.sockets.files)
+		s.saved.Sockets = len(s.sockets.Files)
 	}
 	s.mu.Unlock()
 	s.sup.persist()
@@ -79,8 +73,8 @@ func (s *service) running(ctx context.Context, p *process, adopted bool) {
 	if adopted {
 		kind, verb = EventAdopted, "adopted"
 	}
-	s.publish(Event{Kind: kind, PID: p.pid, Attempt: s.attempt})
-	s.log.Info(verb, "pid", p.pid, "attempt", s.attempt)
+	s.publish(Event{Kind: kind, PID: p.PID, Attempt: s.attempt})
+	s.log.Info(verb, "pid", p.PID, "attempt", s.attempt)
 	cs := newCheckSet(s, p)
 	s.mu.Lock()
 	s.checks = cs
@@ -165,7 +159,7 @@ func (s *service) foreignHolders() []PortHolder {
 			continue // a socket we bound for the service (sockets:)
 		}
 		if h.PID != 0 && s.proc != nil {
-			if st, err := proc.ReadStat(h.PID); err == nil && st.PGID == s.proc.pgid {
+			if st, err := proc.ReadStat(h.PID); err == nil && st.PGID == s.proc.PGID {
 				continue
 			}
 		}
@@ -268,19 +262,19 @@ func (s *service) stopTimeout() time.Duration {
 }
 
 // onExit handles the end of the service's process and decides what next.
-func (s *service) onExit(ctx context.Context, ex exitInfo) {
+func (s *service) onExit(ctx context.Context, ex proc.Exit) {
 	p := s.proc
 	s.proc = nil
 	s.checks.stop()
-	s.reapTree(p, nil, time.Second)
+	s.stopGroup(s.group(p), time.Second)
 	uptime := s.uptime(p, &ex)
 	s.recordExit(ex, uptime)
 	sev := SeverityWarning
 	if !s.want {
 		sev = SeverityInfo
 	}
-	s.publish(Event{Kind: EventExited, Severity: sev, PID: p.pid, ExitCode: &ex.code, Signal: ex.signal, Reason: ex.String()})
-	s.log.Warn("exited", "pid", p.pid, "exit", ex.String(), "uptime", uptime.Round(time.Millisecond))
+	s.publish(Event{Kind: EventExited, Severity: sev, PID: p.PID, ExitCode: &ex.Code, Signal: ex.Signal, Reason: ex.String()})
+	s.log.Warn("exited", "pid", p.PID, "exit", ex.String(), "uptime", uptime.Round(time.Millisecond))
 	if !s.want {
 		s.setState(StateExited, ex.String())
 		s.setState(StateStopped, ex.String())
@@ -293,7 +287,7 @@ func (s *service) onExit(ctx context.Context, ex exitInfo) {
 		s.evaluate(ctx)
 		return
 	case config.RestartOnFailure:
-		if ex.code == 0 {
+		if ex.Code == 0 {
 			s.setWant(false)
 			s.setState(StateExited, ex.String()+" (restart: on-failure)")
 			s.evaluate(ctx)
@@ -330,9 +324,9 @@ func (s *service) afterFailure(ctx context.Context, why string, uptime time.Dura
 	s.evaluate(ctx)
 }
 
-func (s *service) recordExit(ex exitInfo, uptime time.Duration) {
+func (s *service) recordExit(ex proc.Exit, uptime time.Duration) {
 	s.mu.Lock()
-	s.snap.LastExit = &Exit{Time: ex.at, Code: ex.code, Signal: ex.signal, Uptime: Duration(uptime.Round(time.Millisecond))}
+	s.snap.LastExit = &Exit{Time: ex.At, Code: ex.Code, Signal: ex.Signal, Uptime: Duration(uptime.Round(time.Millisecond))}
 	s.snap.PID, s.snap.PGID, s.snap.StartedAt, s.snap.RSS, s.snap.Adopted = 0, 0, nil, 0, false
 	// Not persisted here: the next start (or shutdown) writes the state, and
 	// a dead pid left in the file meanwhile never matches its start time.
@@ -341,36 +335,21 @@ func (s *service) recordExit(ex exitInfo, uptime time.Duration) {
 }
 
 // stopProcess stops the whole process tree (group, descendants and marked
-// processes, see tree): the stop signal (plus SIGCONT, so a SIGSTOPped
-// process can act on it), the grace period, SIGKILL, then a check that
-// nothing survived.
+// processes, see proc.StopGroup): the stop signal, the grace period, then
+// SIGKILL and a check that nothing survived.
 func (s *service) stopProcess(reason string) {
-	s.busyFor(2*s.stopTimeout() + 5*time.Second)
-	defer s.busyFor(0)
 	p := s.proc
 	s.setState(StateStopping, reason)
-	t := s.tree(p)
-	t.scan()
-	t.signal(parseSignal(s.cfg.Stop.Signal))
-	t.signal(syscall.SIGCONT)
-	timer := time.NewTimer(s.stopTimeout())
-	var ex exitInfo
-	select {
-	case ex = <-p.done:
-		timer.Stop()
-	case <-timer.C:
-		s.log.Warn("stop timeout: sending SIGKILL to the process tree", "pid", p.pid, "timeout", s.stopTimeout())
-		t.scan()
-		t.signal(syscall.SIGKILL)
-		ex = <-p.done
+	if out := s.stopGroup(s.group(p), s.stopTimeout()); out.Killed {
+		s.log.Warn("stop timeout: sent SIGKILL to the process tree", "pid", p.PID, "timeout", s.stopTimeout())
 	}
+	ex := <-p.Done
 	s.proc = nil
 	s.checks.stop()
-	s.reapTree(p, t, s.stopTimeout())
 	uptime := s.uptime(p, &ex)
 	s.recordExit(ex, uptime)
-	s.publish(Event{Kind: EventExited, PID: p.pid, ExitCode: &ex.code, Signal: ex.signal, Reason: "stopped: " + ex.String()})
-	s.log.Info("stopped", "pid", p.pid, "exit", ex.String())
+	s.publish(Event{Kind: EventExited, PID: p.PID, ExitCode: &ex.Code, Signal: ex.Signal, Reason: "stopped: " + ex.String()})
+	s.log.Info("stopped", "pid", p.PID, "exit", ex.String())
 	s.setState(StateStopped, reason)
 }
 
@@ -379,7 +358,7 @@ func (s *service) checkMemory(ctx context.Context) {
 	if s.proc == nil {
 		return
 	}
-	u, err := proc.GroupUsage(s.proc.pgid)
+	u, err := proc.GroupUsage(s.proc.PGID)
 	if err != nil {
 		return
 	}
@@ -390,7 +369,7 @@ func (s *service) checkMemory(ctx context.Context) {
 		return
 	}
 	reason := fmt.Sprintf("memory %s above max_memory %s", config.ByteSize(u.RSS), s.cfg.MaxMemory)
-	s.publish(Event{Kind: EventMemoryRestart, Severity: SeverityWarning, PID: s.proc.pid, Reason: reason})
+	s.publish(Event{Kind: EventMemoryRestart, Severity: SeverityWarning, PID: s.proc.PID, Reason: reason})
 	s.log.Warn("memory restart", "rss", u.RSS, "max", int64(s.cfg.MaxMemory))
 	s.stopProcess(reason)
 	s.bumpRestarts()
@@ -399,10 +378,10 @@ func (s *service) checkMemory(ctx context.Context) {
 
 // uptime is how long p ran. The exit is dated to the earliest moment it may
 // have happened (see awake): never later because the watchdog was stopped.
-func (s *service) uptime(p *process, ex *exitInfo) time.Duration {
-	ex.at = s.sup.awake.exitTime(ex.at)
-	if ex.at.Before(p.started) {
-		ex.at = p.started
+func (s *service) uptime(p *proc.Process, ex *proc.Exit) time.Duration {
+	ex.At = s.sup.awake.exitTime(ex.At)
+	if ex.At.Before(p.Started) {
+		ex.At = p.Started
 	}
-	return ex.at.Sub(p.started)
+	return ex.At.Sub(p.Started)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/sethvargo/go-retry"
 
 	"github.com/vigilhq/vigil/watchdog/config"
+	"github.com/vigilhq/vigil/watchdog/proc"
 )
 
 // op is a control request handled by a service's loop.
@@ -50,7 +51,7 @@ type service struct {
 
 	// Loop-owned.
 	want    bool
-	proc    *process
+	proc    *proc.Process
 	rng     *rand.Rand
 	backoff retry.Backoff
 	attempt int
@@ -58,9 +59,9 @@ type service struct {
 	timer   *time.Timer
 	timerC  <-chan time.Time
 	checks  *checkSet
-	holders []PortHolder // last reported port conflict
-	sockets *socketSet   // bound on first start, closed when the loop ends
-	blocked bool         // liveness failing while a dependency was failing
+	holders []PortHolder  // last reported port conflict
+	sockets *proc.Sockets // bound on first start, closed when the loop ends
+	blocked bool          // liveness failing while a dependency was failing
 
 	busyUntil atomic.Int64 // unix nanos; see busy
 	wanted    atomic.Bool  // mirrors want for readers off the loop (READY=1); see setWant
@@ -156,7 +157,7 @@ func notify(c chan struct{}) {
 // any) has been stopped, with every goroutine it started gone.
 func (s *service) run(ctx context.Context, autostart bool, adopt *savedProcess) {
 	defer close(s.exited)
-	defer func() { s.sockets.close() }()
+	defer func() { s.sockets.Close() }()
 	defer s.stopTimer()
 	if autostart {
 		s.setWant(true)
@@ -171,9 +172,9 @@ func (s *service) run(ctx context.Context, autostart bool, adopt *savedProcess) 
 		memC = t.C
 	}
 	for {
-		var exitC <-chan exitInfo
+		var exitC <-chan proc.Exit
 		if s.proc != nil {
-			exitC = s.proc.done
+			exitC = s.proc.Done
 		}
 		select {
 		case <-ctx.Done():
@@ -231,7 +232,7 @@ func (s *service) handle(ctx context.Context, r request) error {
 		s.setWant(true)
 		s.stopTimer()
 		if s.proc != nil {
-			s.publish(Event{Kind: EventRestart, Reason: r.reason, PID: s.proc.pid})
+			s.publish(Event{Kind: EventRestart, Reason: r.reason, PID: s.proc.PID})
 			s.stopProcess(r.reason)
 			s.bumpRestarts()
 		}

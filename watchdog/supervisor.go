@@ -181,7 +181,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		case <-t.C:
 			s.rotateLogs()
 			if escape == EscapeSubreaper {
-				reapOrphans(s.mainPIDs())
+				proc.ReapOrphans(s.mainPIDs())
 			}
 		}
 	}
