@@ -14,7 +14,7 @@ func (s *service) terminateStale(sp savedProcess) {
 		return
 	}
 	s.log.Warn("configuration changed while the watchdog was down: restarting the running copy", "pid", sp.PID)
-	s.stopGroup(proc.Group{Root: sp.PID, PGID: sp.PGID, Marker: s.marker()}, s.stopTimeout())
+	s.stopGroup(proc.Group{Root: sp.PID, PGID: sp.PGID, Marker: s.marker()}, s.cfg.Stop.Timeout)
 }
 
 // adopt is called by the loop before anything else when a previous watchdog
@@ -55,7 +55,7 @@ func (s *service) adoptRunning(ctx context.Context, saved *savedProcess) bool {
 	}
 	if left := proc.Running(s.group(nil)); len(left) > 0 {
 		s.log.Warn("stopping what is left of the service before starting it", "pids", left)
-		s.stopGroup(s.group(nil), s.stopTimeout())
+		s.stopGroup(s.group(nil), s.cfg.Stop.Timeout)
 	}
 	if saved != nil && !running && saved.ConfigHash == s.cfgHash {
 		s.log.Warn("service died while the watchdog was down: starting it", "pid", saved.PID)

@@ -134,7 +134,7 @@ func (s *service) resolvePorts(ctx context.Context) bool {
 			return true
 		}
 		fallthrough
-	case config.PortWait, "":
+	case config.PortWait:
 		d, _ := s.backoff.Next()
 		s.attempt++
 		s.setState(StateBackoff, describeHolders(holders)+": waiting (port_conflict: wait); stop it or set port_conflict: kill-holder")
@@ -206,22 +206,15 @@ func (s *service) reportConflict(holders []PortHolder) {
 	for i := range holders {
 		h := holders[i]
 		s.publish(Event{Kind: EventPortConflict, Severity: SeverityCritical, PID: h.PID, Holder: &h,
-			Reason: proc.Holder{Port: h.Port, PID: h.PID, Command: h.Command}.String() + fmt.Sprintf(" (port_conflict: %s)", s.policy())})
-		s.log.Warn("port conflict", "port", h.Port, "holder_pid", h.PID, "holder", h.Command, "policy", s.policy())
+			Reason: proc.Holder{Port: h.Port, PID: h.PID, Command: h.Command}.String() + fmt.Sprintf(" (port_conflict: %s)", s.cfg.PortConflict)})
+		s.log.Warn("port conflict", "port", h.Port, "holder_pid", h.PID, "holder", h.Command, "policy", s.cfg.PortConflict)
 	}
-}
-
-func (s *service) policy() config.PortPolicy {
-	if s.cfg.PortConflict == "" {
-		return config.PortWait
-	}
-	return s.cfg.PortConflict
 }
 
 // killHolders terminates the holders (never ourselves or pid 1) and waits up
 // to the stop timeout for the ports to be free.
 func (s *service) killHolders(ctx context.Context, holders []PortHolder) bool {
-	s.busyFor(s.stopTimeout() + 5*time.Second)
+	s.busyFor(s.cfg.Stop.Timeout + 5*time.Second)
 	defer s.busyFor(0)
 	for _, h := range holders {
 		if h.PID <= 1 || h.PID == os.Getpid() {
@@ -231,7 +224,7 @@ func (s *service) killHolders(ctx context.Context, holders []PortHolder) bool {
 		_ = syscall.Kill(h.PID, syscall.SIGTERM)
 		_ = syscall.Kill(h.PID, syscall.SIGCONT)
 	}
-	deadline := time.Now().Add(s.stopTimeout())
+	deadline := time.Now().Add(s.cfg.Stop.Timeout)
 	t := time.NewTicker(10 * time.Millisecond)
 	defer t.Stop()
 	for len(s.foreignHolders()) > 0 {
@@ -252,13 +245,6 @@ func (s *service) killHolders(ctx context.Context, holders []PortHolder) bool {
 		}
 	}
 	return true
-}
-
-func (s *service) stopTimeout() time.Duration {
-	if s.cfg.Stop.Timeout > 0 {
-		return s.cfg.Stop.Timeout
-	}
-	return 10 * time.Second
 }
 
 // onExit handles the end of the service's process and decides what next.
@@ -340,8 +326,8 @@ func (s *service) recordExit(ex proc.Exit, uptime time.Duration) {
 func (s *service) stopProcess(reason string) {
 	p := s.proc
 	s.setState(StateStopping, reason)
-	if out := s.stopGroup(s.group(p), s.stopTimeout()); out.Killed {
-		s.log.Warn("stop timeout: sent SIGKILL to the process tree", "pid", p.PID, "timeout", s.stopTimeout())
+	if out := s.stopGroup(s.group(p), s.cfg.Stop.Timeout); out.Killed {
+		s.log.Warn("stop timeout: sent SIGKILL to the process tree", "pid", p.PID, "timeout", s.cfg.Stop.Timeout)
 	}
 	ex := <-p.Done
 	s.proc = nil
