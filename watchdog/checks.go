@@ -46,8 +46,8 @@ func newCheckSet(s *service, p *proc.Process) *checkSet {
 				continue
 			}
 			opts := []health.Option{health.WithRedact(s.cfg.RedactEnv)}
-			if s.sup.opts.CheckMetrics != nil {
-				opts = append(opts, health.WithMetrics(s.sup.opts.CheckMetrics))
+			if s.env.metrics != nil {
+				opts = append(opts, health.WithMetrics(s.env.metrics))
 			}
 			mon := health.NewMonitor(s.name, c, chk, func(r health.Result) { s.onCheckChange(typ, r) }, opts...)
 			cs.checks = append(cs.checks, &runningCheck{typ: typ, mon: mon, chk: chk})

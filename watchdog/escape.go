@@ -40,7 +40,7 @@ func instanceID(cfg *config.Config) string {
 
 // marker is the environment that identifies this service's processes.
 func (s *service) marker() []string {
-	return []string{EnvInstance + "=" + s.sup.instance, EnvService + "=" + s.name}
+	return []string{EnvInstance + "=" + s.env.instance, EnvService + "=" + s.name}
 }
 
 // stopGroup stops what is left of the process tree g with the service's
