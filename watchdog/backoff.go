@@ -14,10 +14,7 @@ import (
 // min, min×m, min×m², … capped at max, each with ±jitter. The first restart
 // after a stable run does not use it: it is immediate.
 func newBackoff(c config.Backoff, rng *rand.Rand) retry.Backoff {
-	mult := c.Multiplier
-	if mult < 1 {
-		mult = 2
-	}
+	mult := c.Multiplier // at least 1: config.Validate
 	attempt := 0
 	base := retry.BackoffFunc(func() (time.Duration, bool) {
 		d := float64(c.Min) * math.Pow(mult, float64(attempt))

@@ -35,9 +35,9 @@ func (g groupStats) Stats() (int64, int, error) {
 	return u.RSS, u.FDs, err
 }
 
-func newCheckSet(s *service, p *process) *checkSet {
+func newCheckSet(s *service, p *proc.Process) *checkSet {
 	cs := &checkSet{svc: s}
-	deps := health.Deps{Group: groupStats(p.pgid), Env: append(os.Environ(), s.cfg.Environ()...), Dir: s.cfg.Dir, Redact: s.cfg.RedactEnv}
+	deps := health.Deps{Group: groupStats(p.PGID), Env: append(os.Environ(), s.cfg.Environ()...), Dir: s.cfg.Dir, Redact: s.cfg.RedactEnv}
 	add := func(typ string, list []config.Check) {
 		for _, c := range list {
 			chk, err := health.New(c, deps)
@@ -46,8 +46,8 @@ func newCheckSet(s *service, p *process) *checkSet {
 				continue
 			}
 			opts := []health.Option{health.WithRedact(s.cfg.RedactEnv)}
-			if s.sup.opts.CheckMetrics != nil {
-				opts = append(opts, health.WithMetrics(s.sup.opts.CheckMetrics))
+			if s.env.metrics != nil {
+				opts = append(opts, health.WithMetrics(s.env.metrics))
 			}
 			mon := health.NewMonitor(s.name, c, chk, func(r health.Result) { s.onCheckChange(typ, r) }, opts...)
 			cs.checks = append(cs.checks, &runningCheck{typ: typ, mon: mon, chk: chk})

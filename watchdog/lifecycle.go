@@ -3,84 +3,159 @@ package watchdog
 import (
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/vigilhq/vigil/watchdog/config"
 	"github.com/vigilhq/vigil/watchdog/proc"
 )
 
-// tryStart starts the process if it is wanted and every precondition holds:
-// dependencies ready, declared ports free (or freed by policy), start limit
-// not exceeded. Otherwise it arranges to try again.
-func (s *service) tryStart(ctx context.Context) {
-	if !s.want || s.proc != nil || ctx.Err() != nil {
-		return
+// step asks decide what to do about ev and does it. A start that cannot
+// happen (a held port, the start limit, a failed spawn) is the next event,
+// until a decision needs no more: a loop, never a recursion.
+func (s *service) step(ctx context.Context, ev event) {
+	for {
+		d, err := decide(s.facts(), ev)
+		if err != nil {
+			s.log.Error("invalid state transition (bug)", "event", ev.kind.String(), "err", err)
+		}
+		next, more := s.carry(ctx, ev, d)
+		if !more {
+			return
+		}
+		ev = next
 	}
-	if wait := s.sup.waitingFor(s.cfg); wait != "" {
+}
+
+// facts is what decide and assess know of the service.
+func (s *service) facts() facts {
+	s.mu.Lock()
+	state := s.snap.State
+	s.mu.Unlock()
+	return facts{state: state, want: s.want, running: s.proc != nil, retrying: s.timerC != nil, cfg: s.cfg, deps: s.deps}
+}
+
+// carry does what d says about ev, in the order decision documents. It
+// returns the next event when a start failed.
+func (s *service) carry(ctx context.Context, ev event, d decision) (event, bool) {
+	s.setWant(d.want)
+	if d.cancelTimer {
+		s.stopTimer()
+	}
+	if d.stop {
+		if ev.kind == evRestart {
+			s.publish(Event{Kind: EventRestart, Reason: ev.reason, PID: s.proc.PID})
+		}
+		s.stopProcess(ev.reason)
+	}
+	if d.countRestart {
+		s.bumpRestarts()
+	}
+	for _, st := range d.states {
+		s.setState(st, d.reason)
+	}
+	if ev.kind == evStartLimit {
+		s.publish(Event{Kind: EventStartLimit, Severity: SeverityCritical, Reason: ev.reason, Attempt: s.attempt})
+	}
+	if d.resetBackoff {
+		s.backoff = newBackoff(s.cfg.Restart.Backoff, s.rng)
+	}
+	if d.clearStarts {
+		s.starts = nil
+	}
+	if d.wait != "" {
 		s.mu.Lock()
-		s.snap.Reason = wait
+		s.snap.Reason = d.wait
 		s.mu.Unlock()
-		return // a kick arrives when a dependency changes
 	}
-	if !s.resolvePorts(ctx) {
-		return
+	switch d.next {
+	case nextStart:
+		if d.announce != "" {
+			s.attempt = 0
+			s.publish(Event{Kind: EventRestart, Reason: d.announce, Attempt: 0})
+		}
+		return s.start(ctx)
+	case nextBackoff:
+		s.retryAfterBackoff(ev, d)
+	case nextAfter:
+		s.setTimer(d.delay)
 	}
-	if s.startLimited() {
-		return
+	return event{}, false
+}
+
+// retryAfterBackoff draws the next backoff delay and arms the timer; a
+// restart after a failure is announced with its attempt and delay.
+func (s *service) retryAfterBackoff(ev event, d decision) {
+	if d.announce != "" && ev.uptime < 2*time.Second && len(s.cfg.Ports) > 0 {
+		// Only a delayed restart needs the diagnosis now; an immediate one
+		// checks the ports before it starts anyway.
+		if hs := s.foreignHolders(); len(hs) > 0 {
+			s.reportConflict(hs) // it most likely failed to bind
+		}
+	}
+	delay, _ := s.backoff.Next()
+	s.attempt++
+	reason := d.reason
+	if d.announce != "" {
+		s.publish(Event{Kind: EventRestart, Reason: fmt.Sprintf("%s after %s up; restarting in %s", d.announce, ev.uptime.Round(time.Millisecond), delay.Round(time.Millisecond)), Attempt: s.attempt})
+		reason = fmt.Sprintf("%s; restart %d in %s", d.announce, s.attempt, delay.Round(time.Millisecond))
+	}
+	s.setState(StateBackoff, reason)
+	s.setTimer(delay)
+}
+
+// start starts the process once the ports are free and the start limit
+// allows. Otherwise it returns the event saying why not.
+func (s *service) start(ctx context.Context) (event, bool) {
+	if ctx.Err() != nil {
+		return event{}, false
+	}
+	if holders := s.resolvePorts(ctx); len(holders) > 0 {
+		return event{kind: evPortsHeld, reason: describeHolders(holders)}, true
+	}
+	if reason, hit := s.startLimited(); hit {
+		return event{kind: evStartLimit, reason: reason}, true
 	}
 	if len(s.cfg.Sockets) > 0 && s.sockets == nil {
 		ss, err := bindSockets(s.cfg)
 		if err != nil {
 			reason := "bind sockets: " + err.Error() + ": free the address or change sockets:"
 			s.publish(Event{Kind: EventError, Severity: SeverityCritical, Reason: reason})
-			s.afterFailure(ctx, reason, 0)
-			return
+			return event{kind: evStartFailed, reason: reason}, true
 		}
 		s.sockets = ss
 	}
-	env := append(append(os.Environ(), s.cfg.Environ()...), s.sockets.env()...)
-	env = append(append(env, s.marker()...), EnvServiceConfig+"="+s.cfgHash)
-	var files []*os.File
-	if s.sockets != nil {
-		files = s.sockets.files
-	}
-	p, err := spawn(s.cfg, s.logPath, env, files, s.sup.opts.ShimPath)
+	p, err := spawn(s.cfg, s.logPath, s.environ(), s.sockets, s.env.shim)
 	if err != nil {
 		s.publish(Event{Kind: EventError, Severity: SeverityCritical, Reason: "start failed: " + err.Error()})
 		s.log.Error("start failed", "err", s.cfg.Redact(err.Error()))
 		s.starts = append(s.starts, time.Now())
-		s.afterFailure(ctx, "start failed: "+err.Error(), 0)
-		return
+		return event{kind: evStartFailed, reason: "start failed: " + err.Error()}, true
 	}
-	s.starts = append(s.starts, p.started)
+	s.starts = append(s.starts, p.Started)
 	s.running(ctx, p, false)
+	return event{}, false
 }
 
 // running records p as the service's process and starts its checks.
-func (s *service) running(ctx context.Context, p *process, adopted bool) {
+func (s *service) running(ctx context.Context, p *proc.Process, adopted bool) {
 	s.proc = p
-	started := p.started
+	started := p.Started
 	s.mu.Lock()
-	s.snap.PID, s.snap.PGID, s.snap.StartedAt, s.snap.Adopted = p.pid, p.pgid, &started, adopted
+	s.snap.PID, s.snap.PGID, s.snap.StartedAt, s.snap.Adopted = p.PID, p.PGID, &started, adopted
 	s.snap.Holders = nil
-	s.saved = savedProcess{PID: p.pid, PGID: p.pgid, StartTicks: p.ticks, StartedAt: p.started, ConfigHash: s.cfgHash}
+	s.saved = savedProcess{PID: p.PID, PGID: p.PGID, StartTicks: p.Ticks, StartedAt: p.Started, ConfigHash: s.cfgHash}
 	if s.sockets != nil {
-		s.saved.Sockets = len(s.sockets.files)
+		s.saved.Sockets = len(s.sockets.Files)
 	}
 	s.mu.Unlock()
-	s.sup.persist()
+	notify(s.env.persist)
 	s.holders = nil
 	kind, verb := EventStarted, "started"
 	if adopted {
 		kind, verb = EventAdopted, "adopted"
 	}
-	s.publish(Event{Kind: kind, PID: p.pid, Attempt: s.attempt})
-	s.log.Info(verb, "pid", p.pid, "attempt", s.attempt)
+	s.publish(Event{Kind: kind, PID: p.PID, Attempt: s.attempt})
+	s.log.Info(verb, "pid", p.PID, "attempt", s.attempt)
 	cs := newCheckSet(s, p)
 	s.mu.Lock()
 	s.checks = cs
@@ -92,15 +167,15 @@ func (s *service) running(ctx context.Context, p *process, adopted bool) {
 		s.setState(StateStarting, "")
 		s.setState(StateRunning, "")
 	}
-	s.evaluate(ctx)
 }
 
 // startLimited applies the start limit: more than burst starts within
-// interval → failed, a critical event, and a retry after cooldown.
-func (s *service) startLimited() bool {
+// interval. It returns the reason when the limit is hit, and clears the
+// window for the retry after the cooldown.
+func (s *service) startLimited() (string, bool) {
 	lim := s.cfg.Restart.Limit
 	if lim.Burst <= 0 || lim.Interval <= 0 {
-		return false
+		return "", false
 	}
 	cutoff := time.Now().Add(-lim.Interval)
 	kept := s.starts[:0]
@@ -111,228 +186,35 @@ func (s *service) startLimited() bool {
 	}
 	s.starts = kept
 	if len(kept) < lim.Burst {
-		return false
+		return "", false
 	}
 	reason := fmt.Sprintf("start limit: %d starts within %s; retrying in %s (restart.limit)", len(kept), lim.Interval, lim.Cooldown)
-	s.setState(StateFailed, reason)
-	s.publish(Event{Kind: EventStartLimit, Severity: SeverityCritical, Reason: reason, Attempt: s.attempt})
 	s.log.Error("start limit reached", "starts", len(kept), "cooldown", lim.Cooldown)
 	s.starts = nil
-	s.setTimer(lim.Cooldown)
-	return true
+	return reason, true
 }
 
-// resolvePorts checks the declared ports and applies port_conflict.
-// It reports whether the start may proceed.
-func (s *service) resolvePorts(ctx context.Context) bool {
-	holders := s.foreignHolders()
-	if len(holders) == 0 {
-		if len(s.holders) > 0 {
-			s.publish(Event{Kind: EventPortConflict, Recovered: true, Reason: "ports free again"})
-			s.holders = nil
-		}
-		return true
-	}
-	s.reportConflict(holders)
-	switch s.cfg.PortConflict {
-	case config.PortKillHolder:
-		if s.killHolders(ctx, holders) {
-			return true
-		}
-		fallthrough
-	case config.PortWait, "":
-		d, _ := s.backoff.Next()
-		s.attempt++
-		s.setState(StateBackoff, describeHolders(holders)+": waiting (port_conflict: wait); stop it or set port_conflict: kill-holder")
-		s.setTimer(d)
-	case config.PortFail:
-		reason := describeHolders(holders) + ": not starting (port_conflict: fail); stop it, then `watchdog start " + s.name + "`"
-		s.setState(StateFailed, reason)
-		s.setTimer(s.cfg.Restart.Limit.Cooldown)
-	}
-	return false
-}
-
-// foreignHolders lists holders of declared ports outside our own process group.
-func (s *service) foreignHolders() []PortHolder {
-	ports := s.checkedPorts()
-	if len(ports) == 0 {
-		return nil
-	}
-	var out []PortHolder
-	for _, h := range proc.PortHolders(ports) {
-		if h.PID == os.Getpid() {
-			continue // a socket we bound for the service (sockets:)
-		}
-		if h.PID != 0 && s.proc != nil {
-			if st, err := proc.ReadStat(h.PID); err == nil && st.PGID == s.proc.pgid {
-				continue
-			}
-		}
-		out = append(out, PortHolder{Port: h.Port, PID: h.PID, Command: h.Command})
-	}
-	return out
-}
-
-// checkedPorts are the declared ports minus those of sockets the watchdog
-// binds itself (sockets:), which it holds on the service's behalf.
-func (s *service) checkedPorts() []int {
-	own := map[string]bool{}
-	for _, sc := range s.cfg.Sockets {
-		if _, port, err := net.SplitHostPort(sc.Listen); err == nil {
-			own[port] = true
-		}
-	}
-	out := make([]int, 0, len(s.cfg.Ports))
-	for _, p := range s.cfg.Ports {
-		if !own[strconv.Itoa(p)] {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func describeHolders(hs []PortHolder) string {
-	parts := make([]string, len(hs))
-	for i, h := range hs {
-		parts[i] = proc.Holder{Port: h.Port, PID: h.PID, Command: h.Command}.String()
-	}
-	return strings.Join(parts, "; ")
-}
-
-// reportConflict emits a port_conflict event when the holders changed.
-func (s *service) reportConflict(holders []PortHolder) {
-	s.mu.Lock()
-	s.snap.Holders = holders
-	s.mu.Unlock()
-	if fmt.Sprint(holders) == fmt.Sprint(s.holders) {
-		return
-	}
-	s.holders = holders
-	for i := range holders {
-		h := holders[i]
-		s.publish(Event{Kind: EventPortConflict, Severity: SeverityCritical, PID: h.PID, Holder: &h,
-			Reason: proc.Holder{Port: h.Port, PID: h.PID, Command: h.Command}.String() + fmt.Sprintf(" (port_conflict: %s)", s.policy())})
-		s.log.Warn("port conflict", "port", h.Port, "holder_pid", h.PID, "holder", h.Command, "policy", s.policy())
-	}
-}
-
-func (s *service) policy() config.PortPolicy {
-	if s.cfg.PortConflict == "" {
-		return config.PortWait
-	}
-	return s.cfg.PortConflict
-}
-
-// killHolders terminates the holders (never ourselves or pid 1) and waits up
-// to the stop timeout for the ports to be free.
-func (s *service) killHolders(ctx context.Context, holders []PortHolder) bool {
-	s.busyFor(s.stopTimeout() + 5*time.Second)
-	defer s.busyFor(0)
-	for _, h := range holders {
-		if h.PID <= 1 || h.PID == os.Getpid() {
-			return false
-		}
-		s.log.Warn("killing port holder", "port", h.Port, "holder_pid", h.PID, "holder", h.Command)
-		_ = syscall.Kill(h.PID, syscall.SIGTERM)
-		_ = syscall.Kill(h.PID, syscall.SIGCONT)
-	}
-	deadline := time.Now().Add(s.stopTimeout())
-	t := time.NewTicker(10 * time.Millisecond)
-	defer t.Stop()
-	for len(s.foreignHolders()) > 0 {
-		if time.Now().After(deadline) {
-			for _, h := range s.foreignHolders() {
-				if h.PID > 1 {
-					_ = syscall.Kill(h.PID, syscall.SIGKILL)
-				}
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return false
-		case <-t.C:
-		}
-		if time.Now().After(deadline.Add(2 * time.Second)) {
-			return false
-		}
-	}
-	return true
-}
-
-func (s *service) stopTimeout() time.Duration {
-	if s.cfg.Stop.Timeout > 0 {
-		return s.cfg.Stop.Timeout
-	}
-	return 10 * time.Second
-}
-
-// onExit handles the end of the service's process and decides what next.
-func (s *service) onExit(ctx context.Context, ex exitInfo) {
+// onExit records the end of the service's process, stops what is left of
+// its tree and returns the event for decide.
+func (s *service) onExit(ex proc.Exit) event {
 	p := s.proc
 	s.proc = nil
 	s.checks.stop()
-	s.reapTree(p, nil, time.Second)
+	s.stopGroup(s.group(p), time.Second)
 	uptime := s.uptime(p, &ex)
 	s.recordExit(ex, uptime)
 	sev := SeverityWarning
 	if !s.want {
 		sev = SeverityInfo
 	}
-	s.publish(Event{Kind: EventExited, Severity: sev, PID: p.pid, ExitCode: &ex.code, Signal: ex.signal, Reason: ex.String()})
-	s.log.Warn("exited", "pid", p.pid, "exit", ex.String(), "uptime", uptime.Round(time.Millisecond))
-	if !s.want {
-		s.setState(StateExited, ex.String())
-		s.setState(StateStopped, ex.String())
-		return
-	}
-	switch s.cfg.Restart.Policy {
-	case config.RestartNever:
-		s.setWant(false)
-		s.setState(StateExited, ex.String()+" (restart: never)")
-		s.evaluate(ctx)
-		return
-	case config.RestartOnFailure:
-		if ex.code == 0 {
-			s.setWant(false)
-			s.setState(StateExited, ex.String()+" (restart: on-failure)")
-			s.evaluate(ctx)
-			return
-		}
-	}
-	s.setState(StateExited, ex.String())
-	s.afterFailure(ctx, ex.String(), uptime)
+	s.publish(Event{Kind: EventExited, Severity: sev, PID: p.PID, ExitCode: &ex.Code, Signal: ex.Signal, Reason: ex.String()})
+	s.log.Warn("exited", "pid", p.PID, "exit", ex.String(), "uptime", uptime.Round(time.Millisecond))
+	return event{kind: evExit, reason: ex.String(), code: ex.Code, uptime: uptime}
 }
 
-// afterFailure restarts at once after a stable run, else after backoff.
-func (s *service) afterFailure(ctx context.Context, why string, uptime time.Duration) {
-	s.bumpRestarts()
-	if uptime >= s.cfg.Restart.ResetAfter {
-		s.backoff = newBackoff(s.cfg.Restart.Backoff, s.rng)
-		s.attempt = 0
-		s.publish(Event{Kind: EventRestart, Reason: why + "; restarting now", Attempt: 0})
-		s.tryStart(ctx)
-		s.evaluate(ctx)
-		return
-	}
-	// Only a delayed restart needs the diagnosis now; an immediate one
-	// checks the ports in tryStart anyway.
-	if uptime < 2*time.Second && len(s.cfg.Ports) > 0 {
-		if hs := s.foreignHolders(); len(hs) > 0 {
-			s.reportConflict(hs) // it most likely failed to bind
-		}
-	}
-	d, _ := s.backoff.Next()
-	s.attempt++
-	s.publish(Event{Kind: EventRestart, Reason: fmt.Sprintf("%s after %s up; restarting in %s", why, uptime.Round(time.Millisecond), d.Round(time.Millisecond)), Attempt: s.attempt})
-	s.setState(StateBackoff, fmt.Sprintf("%s; restart %d in %s", why, s.attempt, d.Round(time.Millisecond)))
-	s.setTimer(d)
-	s.evaluate(ctx)
-}
-
-func (s *service) recordExit(ex exitInfo, uptime time.Duration) {
+func (s *service) recordExit(ex proc.Exit, uptime time.Duration) {
 	s.mu.Lock()
-	s.snap.LastExit = &Exit{Time: ex.at, Code: ex.code, Signal: ex.signal, Uptime: Duration(uptime.Round(time.Millisecond))}
+	s.snap.LastExit = &Exit{Time: ex.At, Code: ex.Code, Signal: ex.Signal, Uptime: Duration(uptime.Round(time.Millisecond))}
 	s.snap.PID, s.snap.PGID, s.snap.StartedAt, s.snap.RSS, s.snap.Adopted = 0, 0, nil, 0, false
 	// Not persisted here: the next start (or shutdown) writes the state, and
 	// a dead pid left in the file meanwhile never matches its start time.
@@ -341,45 +223,31 @@ func (s *service) recordExit(ex exitInfo, uptime time.Duration) {
 }
 
 // stopProcess stops the whole process tree (group, descendants and marked
-// processes, see tree): the stop signal (plus SIGCONT, so a SIGSTOPped
-// process can act on it), the grace period, SIGKILL, then a check that
-// nothing survived.
+// processes, see proc.StopGroup): the stop signal, the grace period, then
+// SIGKILL and a check that nothing survived.
 func (s *service) stopProcess(reason string) {
-	s.busyFor(2*s.stopTimeout() + 5*time.Second)
-	defer s.busyFor(0)
 	p := s.proc
 	s.setState(StateStopping, reason)
-	t := s.tree(p)
-	t.scan()
-	t.signal(parseSignal(s.cfg.Stop.Signal))
-	t.signal(syscall.SIGCONT)
-	timer := time.NewTimer(s.stopTimeout())
-	var ex exitInfo
-	select {
-	case ex = <-p.done:
-		timer.Stop()
-	case <-timer.C:
-		s.log.Warn("stop timeout: sending SIGKILL to the process tree", "pid", p.pid, "timeout", s.stopTimeout())
-		t.scan()
-		t.signal(syscall.SIGKILL)
-		ex = <-p.done
+	if out := s.stopGroup(s.group(p), s.cfg.Stop.Timeout); out.Killed {
+		s.log.Warn("stop timeout: sent SIGKILL to the process tree", "pid", p.PID, "timeout", s.cfg.Stop.Timeout)
 	}
+	ex := <-p.Done
 	s.proc = nil
 	s.checks.stop()
-	s.reapTree(p, t, s.stopTimeout())
 	uptime := s.uptime(p, &ex)
 	s.recordExit(ex, uptime)
-	s.publish(Event{Kind: EventExited, PID: p.pid, ExitCode: &ex.code, Signal: ex.signal, Reason: "stopped: " + ex.String()})
-	s.log.Info("stopped", "pid", p.pid, "exit", ex.String())
+	s.publish(Event{Kind: EventExited, PID: p.PID, ExitCode: &ex.Code, Signal: ex.Signal, Reason: "stopped: " + ex.String()})
+	s.log.Info("stopped", "pid", p.PID, "exit", ex.String())
 	s.setState(StateStopped, reason)
 }
 
-// checkMemory restarts the service gracefully when its group RSS exceeds max_memory.
+// checkMemory samples the group's RSS and restarts the service gracefully
+// when it exceeds max_memory.
 func (s *service) checkMemory(ctx context.Context) {
 	if s.proc == nil {
 		return
 	}
-	u, err := proc.GroupUsage(s.proc.pgid)
+	u, err := proc.GroupUsage(s.proc.PGID)
 	if err != nil {
 		return
 	}
@@ -390,19 +258,17 @@ func (s *service) checkMemory(ctx context.Context) {
 		return
 	}
 	reason := fmt.Sprintf("memory %s above max_memory %s", config.ByteSize(u.RSS), s.cfg.MaxMemory)
-	s.publish(Event{Kind: EventMemoryRestart, Severity: SeverityWarning, PID: s.proc.pid, Reason: reason})
+	s.publish(Event{Kind: EventMemoryRestart, Severity: SeverityWarning, PID: s.proc.PID, Reason: reason})
 	s.log.Warn("memory restart", "rss", u.RSS, "max", int64(s.cfg.MaxMemory))
-	s.stopProcess(reason)
-	s.bumpRestarts()
-	s.tryStart(ctx)
+	s.step(ctx, event{kind: evMemory, reason: reason})
 }
 
 // uptime is how long p ran. The exit is dated to the earliest moment it may
 // have happened (see awake): never later because the watchdog was stopped.
-func (s *service) uptime(p *process, ex *exitInfo) time.Duration {
-	ex.at = s.sup.awake.exitTime(ex.at)
-	if ex.at.Before(p.started) {
-		ex.at = p.started
+func (s *service) uptime(p *proc.Process, ex *proc.Exit) time.Duration {
+	ex.At = s.env.awake.exitTime(ex.At)
+	if ex.At.Before(p.Started) {
+		ex.At = p.Started
 	}
-	return ex.at.Sub(p.started)
+	return ex.At.Sub(p.Started)
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/sethvargo/go-retry"
 
 	"github.com/vigilhq/vigil/watchdog/config"
+	"github.com/vigilhq/vigil/watchdog/health"
+	"github.com/vigilhq/vigil/watchdog/proc"
 )
 
 // op is a control request handled by a service's loop.
@@ -33,24 +35,41 @@ type request struct {
 	reply  chan error
 }
 
+// shared is what the supervisor gives every service: where to publish
+// events, the exec shim, check metrics, the watchdog's awake clock, its
+// instance marker, and the two channels (owned by the supervisor, buffered,
+// written without blocking) on which a service says that its status changed
+// or that its process should be persisted. A service never calls into the
+// supervisor; the supervisor pushes its dependencies' status (setDeps).
+type shared struct {
+	bus      *Bus
+	shim     string
+	metrics  *health.Metrics
+	awake    *awake
+	instance string
+	changed  chan<- struct{}
+	persist  chan<- struct{}
+}
+
 // service supervises one configured program. Its loop goroutine (run) is the
 // only writer of the loop-owned fields below; Status readers take mu.
 type service struct {
 	name    string
 	cfg     *config.Service
 	cfgHash string // configHash(cfg), persisted for adoption
-	sup     *Supervisor
+	env     shared
 	log     *slog.Logger
 	logPath string
 
 	cmds    chan request
-	kick    chan struct{} // something this service depends on changed
+	depsC   chan depsView // pushed by the supervisor; latest wins
 	checkCh chan struct{} // a check's thresholded result changed
 	exited  chan struct{} // closed when run returns
 
 	// Loop-owned.
 	want    bool
-	proc    *process
+	proc    *proc.Process
+	deps    depsView
 	rng     *rand.Rand
 	backoff retry.Backoff
 	attempt int
@@ -58,9 +77,9 @@ type service struct {
 	timer   *time.Timer
 	timerC  <-chan time.Time
 	checks  *checkSet
-	holders []PortHolder // last reported port conflict
-	sockets *socketSet   // bound on first start, closed when the loop ends
-	blocked bool         // liveness failing while a dependency was failing
+	holders []PortHolder  // last reported port conflict
+	sockets *proc.Sockets // bound on first start, closed when the loop ends
+	blocked bool          // liveness failing while a dependency was failing
 
 	busyUntil atomic.Int64 // unix nanos; see busy
 	wanted    atomic.Bool  // mirrors want for readers off the loop (READY=1); see setWant
@@ -70,16 +89,16 @@ type service struct {
 	saved savedProcess // what persist writes for this service; PID 0 when none
 }
 
-func newService(sup *Supervisor, cfg *config.Service, seed uint64) *service {
+func newService(env shared, log *slog.Logger, logPath string, cfg *config.Service, seed uint64) *service {
 	s := &service{
 		name:    cfg.Name,
 		cfg:     cfg,
 		cfgHash: configHash(cfg),
-		sup:     sup,
-		log:     sup.log.With("service", cfg.Name),
-		logPath: sup.logPath(cfg.Name),
+		env:     env,
+		log:     log.With("service", cfg.Name),
+		logPath: logPath,
 		cmds:    make(chan request, 16),
-		kick:    make(chan struct{}, 1),
+		depsC:   make(chan depsView, 1),
 		checkCh: make(chan struct{}, 1),
 		exited:  make(chan struct{}),
 		rng:     rand.New(rand.NewPCG(seed, hashName(cfg.Name))),
@@ -87,6 +106,17 @@ func newService(sup *Supervisor, cfg *config.Service, seed uint64) *service {
 	s.backoff = newBackoff(cfg.Restart.Backoff, s.rng)
 	s.snap = ServiceStatus{Name: cfg.Name, State: StateStopped, Health: HealthUnhealthy, Critical: cfg.IsCritical()}
 	return s
+}
+
+// setDeps replaces the dependency status waiting in the loop's inbox with
+// v. Only the supervisor's propagate goroutine calls it, so the send never
+// blocks.
+func (s *service) setDeps(v depsView) {
+	select {
+	case <-s.depsC:
+	default:
+	}
+	s.depsC <- v
 }
 
 func hashName(s string) uint64 {
@@ -145,7 +175,7 @@ func (s *service) send(ctx context.Context, r request) error {
 }
 
 // notify wakes the loop without blocking (coalesced).
-func notify(c chan struct{}) {
+func notify(c chan<- struct{}) {
 	select {
 	case c <- struct{}{}:
 	default:
@@ -153,16 +183,19 @@ func notify(c chan struct{}) {
 }
 
 // run is the service's loop. It returns after ctx ends and the process (if
-// any) has been stopped, with every goroutine it started gone.
+// any) has been stopped, with every goroutine it started gone. Each turn
+// takes one event, lets decide say what to do (step), then lets assess
+// judge the checks (evaluate).
 func (s *service) run(ctx context.Context, autostart bool, adopt *savedProcess) {
 	defer close(s.exited)
-	defer func() { s.sockets.close() }()
+	defer func() { s.sockets.Close() }()
 	defer s.stopTimer()
 	if autostart {
 		s.setWant(true)
 		if !s.adoptRunning(ctx, adopt) {
-			s.tryStart(ctx)
+			s.step(ctx, event{kind: evBoot})
 		}
+		s.evaluate(ctx)
 	}
 	var memC <-chan time.Time
 	if s.cfg.MaxMemory > 0 {
@@ -171,36 +204,30 @@ func (s *service) run(ctx context.Context, autostart bool, adopt *savedProcess) 
 		memC = t.C
 	}
 	for {
-		var exitC <-chan exitInfo
+		var exitC <-chan proc.Exit
 		if s.proc != nil {
-			exitC = s.proc.done
+			exitC = s.proc.Done
 		}
 		select {
 		case <-ctx.Done():
-			s.setWant(false)
-			s.stopTimer()
-			if s.proc != nil {
-				s.stopProcess("watchdog shutdown")
-			}
+			s.step(ctx, event{kind: evShutdown, reason: "watchdog shutdown"})
 			s.checks.stop()
 			return
 		case r := <-s.cmds:
 			r.reply <- s.handle(ctx, r)
 		case ex := <-exitC:
-			s.onExit(ctx, ex)
+			s.step(ctx, s.onExit(ex))
 		case <-s.timerC:
 			s.timerC = nil
-			s.tryStart(ctx)
-		case <-s.kick:
-			if s.want && s.proc == nil && s.timerC == nil && s.snap.State != StateFailed {
-				s.tryStart(ctx)
-			}
-			s.evaluate(ctx)
+			s.step(ctx, event{kind: evTimer})
+		case v := <-s.depsC:
+			s.deps = v
+			s.step(ctx, event{kind: evDeps})
 		case <-s.checkCh:
-			s.evaluate(ctx)
 		case <-memC:
 			s.checkMemory(ctx)
 		}
+		s.evaluate(ctx)
 	}
 }
 
@@ -210,34 +237,8 @@ func (s *service) handle(ctx context.Context, r request) error {
 		return nil
 	}
 	s.log.Info("control request", "op", r.op.String(), "reason", r.reason)
-	switch r.op {
-	case opStart:
-		s.setWant(true)
-		if s.proc != nil {
-			return nil
-		}
-		s.starts = nil // an operator's start clears the start limit
-		s.stopTimer()
-		s.tryStart(ctx)
-	case opStop:
-		s.setWant(false)
-		s.stopTimer()
-		if s.proc != nil {
-			s.stopProcess(r.reason)
-		}
-		s.setState(StateStopped, r.reason)
-		s.evaluate(ctx)
-	case opRestart:
-		s.setWant(true)
-		s.stopTimer()
-		if s.proc != nil {
-			s.publish(Event{Kind: EventRestart, Reason: r.reason, PID: s.proc.pid})
-			s.stopProcess(r.reason)
-			s.bumpRestarts()
-		}
-		s.starts = nil
-		s.tryStart(ctx)
-	}
+	kind := map[op]evKind{opStart: evStart, opStop: evStop, opRestart: evRestart}[r.op]
+	s.step(ctx, event{kind: kind, reason: r.reason})
 	return nil
 }
 
@@ -277,13 +278,13 @@ func (s *service) setState(to State, reason string) {
 	pid := s.snap.PID
 	s.mu.Unlock()
 	s.publish(Event{Kind: EventStateChange, From: from, To: to, PID: pid, Reason: reason})
-	s.sup.changed()
+	notify(s.env.changed)
 }
 
 func (s *service) publish(ev Event) {
 	ev.Service = s.name
 	ev.Reason = s.cfg.Redact(ev.Reason)
-	s.sup.bus.Publish(ev)
+	s.env.bus.Publish(ev)
 }
 
 func (s *service) bumpRestarts() {

@@ -66,6 +66,9 @@ type Supervisor struct {
 	base     context.Context // parent of every service loop; nil before Run
 	wg       sync.WaitGroup
 	changes  chan struct{} // a state or health changed; read by the systemd notifier
+	// svcChanged and persistReq are written by services (coalesced) and
+	// read by propagate, which pushes dependency status and persists.
+	svcChanged, persistReq chan struct{}
 
 	persistMu sync.Mutex // serialises state file writes
 }
@@ -105,6 +108,9 @@ func New(cfg *config.Config, opts Options) (*Supervisor, error) {
 		services: map[string]*service{},
 		cancels:  map[string]context.CancelFunc{},
 		changes:  make(chan struct{}, 1),
+
+		svcChanged: make(chan struct{}, 1),
+		persistReq: make(chan struct{}, 1),
 	}, nil
 }
 
@@ -131,9 +137,15 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		defer close(awakeDone)
 		s.awake.run(base)
 	}()
+	propagated := make(chan struct{})
+	go func() {
+		defer close(propagated)
+		s.propagate(base)
+	}()
 	defer func() {
 		cancelAll()
 		<-awakeDone
+		<-propagated
 	}()
 
 	saved, err := loadState(s.cfg.API.StateFile)
@@ -157,6 +169,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.launch(s.cfg.Services[name], true, adopt)
 	}
 	s.mu.Unlock()
+	notify(s.svcChanged) // the first push of dependency status
 	var notifying sync.WaitGroup
 	if s.opts.Notify {
 		notifying.Add(1)
@@ -181,7 +194,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		case <-t.C:
 			s.rotateLogs()
 			if escape == EscapeSubreaper {
-				reapOrphans(s.mainPIDs())
+				proc.ReapOrphans(s.mainPIDs())
 			}
 		}
 	}
@@ -189,7 +202,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 
 // launch creates and starts a service loop. Callers hold s.mu.
 func (s *Supervisor) launch(cfg *config.Service, autostart bool, adopt *savedProcess) {
-	svc := newService(s, cfg, s.opts.Seed)
+	env := shared{bus: s.bus, shim: s.opts.ShimPath, metrics: s.opts.CheckMetrics, awake: s.awake,
+		instance: s.instance, changed: s.svcChanged, persist: s.persistReq}
+	svc := newService(env, s.log, s.logPath(cfg.Name), cfg, s.opts.Seed)
 	ctx, cancel := context.WithCancel(s.base)
 	s.services[cfg.Name] = svc
 	s.cancels[cfg.Name] = cancel
@@ -389,59 +404,47 @@ func (s *Supervisor) Status() Status {
 	return st
 }
 
-// changed tells every service that something it may depend on changed.
-func (s *Supervisor) changed() {
+// changed says that the set of services changed (reload).
+func (s *Supervisor) changed() { notify(s.svcChanged) }
+
+// propagate runs until ctx ends. When a service's status changed it pushes
+// to every service the status of the services it depends on, and wakes
+// the systemd notifier; when a service's process changed it persists.
+func (s *Supervisor) propagate(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.persistReq:
+			s.persist()
+		case <-s.svcChanged:
+			s.pushDeps()
+			notify(s.changes)
+		}
+	}
+}
+
+// pushDeps gives every service the status of its dependencies.
+func (s *Supervisor) pushDeps() {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, svc := range s.services {
-		notify(svc.kick)
+	svcs := make(map[string]*service, len(s.services))
+	for n, svc := range s.services {
+		svcs[n] = svc
 	}
-	notify(s.changes)
-}
-
-// waitingFor names the first unmet depends_on condition of cfg, or "".
-func (s *Supervisor) waitingFor(cfg *config.Service) string {
-	for _, dep := range sortedKeys(cfg.DependsOn) {
-		cond := cfg.DependsOn[dep]
-		st, ok := s.serviceStatus(dep)
-		if !ok {
-			return fmt.Sprintf("waiting for %s: not configured", dep)
-		}
-		switch cond {
-		case config.ConditionStarted:
-			if st.State != StateStarting && st.State != StateRunning {
-				return fmt.Sprintf("waiting for %s to start (depends_on: started)", dep)
-			}
-		default:
-			if st.State != StateRunning || (st.Health != HealthHealthy && st.Health != HealthDegraded) {
-				return fmt.Sprintf("waiting for %s to be healthy (depends_on: healthy); it is %s/%s", dep, st.State, st.Health)
-			}
-		}
-	}
-	return ""
-}
-
-// failingDependency names a depends_on service that is not healthy, or "".
-func (s *Supervisor) failingDependency(cfg *config.Service) string {
-	for _, dep := range sortedKeys(cfg.DependsOn) {
-		st, ok := s.serviceStatus(dep)
-		if !ok || (st.Health != HealthHealthy && st.Health != HealthDegraded) {
-			return fmt.Sprintf("dependency %s is %s", dep, st.Health)
-		}
-	}
-	return ""
-}
-
-func (s *Supervisor) serviceStatus(name string) (ServiceStatus, bool) {
-	s.mu.RLock()
-	svc, ok := s.services[name]
 	s.mu.RUnlock()
-	if !ok {
-		return ServiceStatus{}, false
+	status := make(map[string]depStatus, len(svcs))
+	for n, svc := range svcs {
+		svc.mu.Lock()
+		status[n] = depStatus{Configured: true, State: svc.snap.State, Health: svc.snap.Health}
+		svc.mu.Unlock()
 	}
-	svc.mu.Lock()
-	defer svc.mu.Unlock()
-	return svc.snap, true
+	for _, svc := range svcs {
+		v := depsView{}
+		for dep := range svc.cfg.DependsOn {
+			v[dep] = status[dep]
+		}
+		svc.setDeps(v)
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

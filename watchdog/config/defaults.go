@@ -164,6 +164,27 @@ func (c *Check) applyDefaults(p string, absent absentFunc) {
 	}
 }
 
+// Defaulted returns c, built in code rather than loaded, with the defaults
+// Load gives absent keys applied to its zero-valued interval, timeout,
+// failures, successes, name, http.method and postgres.query. The health
+// package takes checks as Load or Defaulted leaves them.
+func (c Check) Defaulted() Check {
+	zero := map[string]bool{".interval": c.Interval <= 0, ".timeout": c.Timeout <= 0, ".failures": c.Failures <= 0, ".successes": c.Successes <= 0}
+	if c.HTTP != nil {
+		h := *c.HTTP
+		c.HTTP = &h
+	}
+	if c.Postgres != nil {
+		pg := *c.Postgres
+		c.Postgres = &pg
+	}
+	c.applyDefaults("", func(p string) bool { return zero[p] })
+	if c.Name == "" {
+		c.Name = c.Kind()
+	}
+	return c
+}
+
 // defaultNames names items by kind: "<kind>" when the kind occurs once,
 // "<kind>-<n>" (n from 1, in file order) when it occurs several times.
 func defaultNames(kinds []string) []string {

@@ -19,15 +19,6 @@ import (
 	"github.com/vigilhq/vigil/watchdog/config"
 )
 
-// Defaults applied by WithDefaults to zero-valued check settings. They match
-// the config loader's documented defaults so a hand-built config.Check works.
-const (
-	DefaultInterval  = 10 * time.Second
-	DefaultTimeout   = 1 * time.Second
-	DefaultFailures  = 3
-	DefaultSuccesses = 1
-)
-
 // Checker probes one thing once. Check returns a short human detail for status
 // ("200 in 3ms", "slot 1234", "rss 12.3MiB fds 18") and a non-nil error when
 // the probe failed; the error says what is wrong and, where it can, what to do.
@@ -61,10 +52,10 @@ type Deps struct {
 }
 
 // New builds the Checker for c, whose exactly one kind field must be set.
-// Zero-valued settings get the package defaults. The caller owns the returned
-// Checker and must Close it when done.
+// c comes with its defaults applied (config.Load, or Check.Defaulted for one
+// built in code): watchdog/config is their only source. The caller owns the
+// returned Checker and must Close it when done.
 func New(c config.Check, deps Deps) (Checker, error) {
-	c = WithDefaults(c)
 	if n := kindsSet(c); n != 1 {
 		return nil, fmt.Errorf("check %q at line %d sets %d kinds: set exactly one of http, tcp, exec, postgres, solana, process", c.Name, c.Line, n)
 	}
@@ -98,27 +89,6 @@ func Close(chk Checker) error {
 		return c.Close()
 	}
 	return nil
-}
-
-// WithDefaults returns c with zero-valued Interval, Timeout, Failures,
-// Successes and Name replaced by their defaults.
-func WithDefaults(c config.Check) config.Check {
-	if c.Interval <= 0 {
-		c.Interval = DefaultInterval
-	}
-	if c.Timeout <= 0 {
-		c.Timeout = DefaultTimeout
-	}
-	if c.Failures <= 0 {
-		c.Failures = DefaultFailures
-	}
-	if c.Successes <= 0 {
-		c.Successes = DefaultSuccesses
-	}
-	if c.Name == "" {
-		c.Name = c.Kind()
-	}
-	return c
 }
 
 func kindsSet(c config.Check) int {

@@ -3,7 +3,6 @@ package health
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/vigilhq/vigil/watchdog/config"
 )
@@ -31,7 +30,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			chk, err := New(tc.c, tc.deps)
+			chk, err := New(tc.c.Defaulted(), tc.deps)
 			if err == nil {
 				Close(chk)
 				t.Fatalf("New() = nil error, want %q", tc.wantErr)
@@ -43,17 +42,5 @@ func TestNewRejectsBadConfig(t *testing.T) {
 				t.Fatalf("New() error %q leaks the DSN password", err)
 			}
 		})
-	}
-}
-
-func TestWithDefaults(t *testing.T) {
-	got := WithDefaults(config.Check{TCP: &config.TCPCheck{}})
-	if got.Interval != 10*time.Second || got.Timeout != time.Second || got.Failures != 3 || got.Successes != 1 || got.Name != "tcp" {
-		t.Errorf("WithDefaults(zero) = interval %s timeout %s failures %d successes %d name %q, want 10s 1s 3 1 tcp",
-			got.Interval, got.Timeout, got.Failures, got.Successes, got.Name)
-	}
-	set := config.Check{Name: "n", Interval: time.Minute, Timeout: 2 * time.Second, Failures: 5, Successes: 2}
-	if got := WithDefaults(set); got.Interval != set.Interval || got.Timeout != set.Timeout || got.Failures != 5 || got.Successes != 2 || got.Name != "n" {
-		t.Errorf("WithDefaults(set) changed set values: %+v", got)
 	}
 }

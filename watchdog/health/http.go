@@ -39,9 +39,6 @@ func newHTTP(cfg config.HTTPCheck) (*httpChecker, error) {
 	if cfg.URL == "" {
 		return nil, fmt.Errorf("http.url is empty: set the URL to probe, e.g. http://127.0.0.1:8080/health")
 	}
-	if cfg.Method == "" {
-		cfg.Method = http.MethodGet
-	}
 	if _, err := http.NewRequest(cfg.Method, cfg.URL, nil); err != nil {
 		return nil, fmt.Errorf("http.url %q: %w", cfg.URL, err)
 	}

@@ -156,7 +156,7 @@ func TestHTTPNoConnectionLeak(t *testing.T) {
 	}
 	srv.Start()
 	defer srv.Close()
-	chk, err := New(config.Check{HTTP: &config.HTTPCheck{URL: srv.URL + "/health"}}, Deps{})
+	chk, err := New(config.Check{HTTP: &config.HTTPCheck{URL: srv.URL + "/health"}}.Defaulted(), Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestHTTPNoConnectionLeak(t *testing.T) {
 func ExampleNew_http() {
 	srv := httptest.NewServer(http.HandlerFunc(reconHandler))
 	defer srv.Close()
-	chk, _ := New(config.Check{HTTP: &config.HTTPCheck{URL: srv.URL + "/health", JSON: map[string]string{"status": "healthy"}}}, Deps{})
+	chk, _ := New(config.Check{HTTP: &config.HTTPCheck{URL: srv.URL + "/health", JSON: map[string]string{"status": "healthy"}}}.Defaulted(), Deps{})
 	defer Close(chk)
 	_, err := chk.Check(context.Background())
 	fmt.Println(err)

@@ -16,12 +16,12 @@ func TestMain(m *testing.M) { proctest.VerifyTestMain(m) }
 // 1s) and closes it.
 func runCheck(t *testing.T, c config.Check, deps Deps) (string, error) {
 	t.Helper()
+	c = c.Defaulted()
 	chk, err := New(c, deps)
 	if err != nil {
 		t.Fatalf("New(%+v) = %v", c, err)
 	}
 	defer Close(chk)
-	c = WithDefaults(c)
 	ctx, cancel := context.WithTimeout(context.Background(), c.Timeout)
 	defer cancel()
 	return chk.Check(ctx)

@@ -85,9 +85,9 @@ type Monitor struct {
 // NewMonitor returns a Monitor for the check c of service, running chk.
 // onChange (may be nil) is called from Run's goroutine, outside any lock, on
 // the first decided state and on every flip of Passing; it must not block for
-// long. Zero-valued settings in c get the package defaults.
+// long. c comes with its defaults applied, as for New.
 func NewMonitor(service string, c config.Check, chk Checker, onChange func(Result), opts ...Option) *Monitor {
-	m := &Monitor{service: service, cfg: WithDefaults(c), chk: chk, onChange: onChange, now: time.Now, grace: overdueGrace}
+	m := &Monitor{service: service, cfg: c, chk: chk, onChange: onChange, now: time.Now, grace: overdueGrace}
 	for _, o := range opts {
 		o(m)
 	}

@@ -89,7 +89,7 @@ func startMonitor(t *testing.T, c config.Check, opts ...Option) *harness {
 		c.Timeout = time.Hour // runs end when fed
 	}
 	opts = append([]Option{WithClock(h.clock.Now), WithOnRun(func(r Result) { h.runs <- r })}, opts...)
-	h.m = NewMonitor("svc", c, h.chk, func(r Result) { h.changes <- r }, opts...)
+	h.m = NewMonitor("svc", c.Defaulted(), h.chk, func(r Result) { h.changes <- r }, opts...)
 	h.stop = runMonitor(t, h.m)
 	return h
 }
@@ -308,7 +308,7 @@ func (s *slowChecker) Check(ctx context.Context) (string, error) {
 func TestMonitorOneRunInFlight(t *testing.T) {
 	chk := &slowChecker{took: 15 * time.Millisecond}
 	runs := make(chan Result, 100)
-	m := NewMonitor("svc", config.Check{Interval: time.Millisecond, Timeout: time.Second}, chk, nil,
+	m := NewMonitor("svc", config.Check{Interval: time.Millisecond, Timeout: time.Second}.Defaulted(), chk, nil,
 		WithOnRun(func(r Result) { runs <- r }))
 	stop := runMonitor(t, m)
 	for i := 0; i < 8; i++ {
@@ -354,7 +354,7 @@ func (s stuckChecker) Check(context.Context) (string, error) {
 func TestMonitorCheckerIgnoringCancellation(t *testing.T) {
 	chk := stuckChecker{started: make(chan struct{}, 10), release: make(chan struct{})}
 	runs := make(chan Result, 10)
-	m := NewMonitor("svc", config.Check{Interval: time.Millisecond, Timeout: 10 * time.Millisecond, Failures: 1}, chk, nil,
+	m := NewMonitor("svc", config.Check{Interval: time.Millisecond, Timeout: 10 * time.Millisecond, Failures: 1}.Defaulted(), chk, nil,
 		WithOnRun(func(r Result) { runs <- r }))
 	m.grace = 20 * time.Millisecond
 	stop := runMonitor(t, m)

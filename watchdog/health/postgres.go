@@ -36,9 +36,6 @@ func newPostgres(cfg config.PostgresCheck, name string) (*postgresChecker, error
 	if _, set := cc.RuntimeParams["application_name"]; !set {
 		cc.RuntimeParams["application_name"] = "vigil-health:" + name
 	}
-	if cfg.Query == "" {
-		cfg.Query = "SELECT 1"
-	}
 	// Health queries are one-offs; skip the statement cache.
 	cc.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	return &postgresChecker{cfg: cfg, connCfg: cc}, nil

@@ -62,7 +62,7 @@ func TestPostgres(t *testing.T) {
 // the server holds at most one backend with the check's application_name.
 func testPostgresNoLeak(t *testing.T, s *pgtest.Server) {
 	const app, runs = "vigil-leak-test", 2000
-	chk, err := New(config.Check{Name: "leak", Postgres: &config.PostgresCheck{DSN: s.DSN + "&application_name=" + app}}, Deps{})
+	chk, err := New(config.Check{Name: "leak", Postgres: &config.PostgresCheck{DSN: s.DSN + "&application_name=" + app}}.Defaulted(), Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func testPostgresNoLeak(t *testing.T, s *pgtest.Server) {
 
 func ExampleNew_postgres() {
 	chk, err := New(config.Check{Postgres: &config.PostgresCheck{
-		DSN: "postgres://vigil@127.0.0.1:5432/app?sslmode=disable", Query: "SELECT pg_is_in_recovery()", Expect: "f"}}, Deps{})
+		DSN: "postgres://vigil@127.0.0.1:5432/app?sslmode=disable", Query: "SELECT pg_is_in_recovery()", Expect: "f"}}.Defaulted(), Deps{})
 	fmt.Println(chk != nil, err)
 	// Output: true <nil>
 }

@@ -24,7 +24,7 @@ func TestSecondRunAtLeastIntervalAfterFirst(t *testing.T) {
 		{"1µs before a tick", 200 * time.Millisecond, 200*time.Millisecond - time.Microsecond, 200*time.Millisecond + time.Microsecond},
 		{"on a tick", 200 * time.Millisecond, 0, 200 * time.Millisecond},
 		{"just after a tick", time.Second, time.Millisecond, 1999 * time.Millisecond},
-		{"default interval", DefaultInterval, 3 * time.Second, 17 * time.Second},
+		{"default interval", config.DefaultCheckInterval, 3 * time.Second, 17 * time.Second},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,7 +70,7 @@ func TestMonitorRunsAtLeastIntervalApart(t *testing.T) {
 	}
 	<-time.After(until)
 	chk := &stampChecker{ran: make(chan struct{}, 10)}
-	m := NewMonitor("svc", config.Check{Interval: iv, Timeout: 100 * time.Millisecond, Failures: 2}, chk, nil)
+	m := NewMonitor("svc", config.Check{Interval: iv, Timeout: 100 * time.Millisecond, Failures: 2}.Defaulted(), chk, nil)
 	stop := runMonitor(t, m)
 	for i := 0; i < 4; i++ {
 		select {

@@ -149,7 +149,7 @@ func TestSolanaRefused(t *testing.T) {
 // soon as the slot moves.
 func TestSolanaStalledSlot(t *testing.T) {
 	node, srv := newRPCNode(t)
-	chk, err := New(config.Check{Solana: &config.SolanaCheck{URL: srv.URL, SlotAdvance: 2 * time.Second}}, Deps{})
+	chk, err := New(config.Check{Solana: &config.SolanaCheck{URL: srv.URL, SlotAdvance: 2 * time.Second}}.Defaulted(), Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package watchdog
+package proc
 
 import (
 	"fmt"
@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-
-	"github.com/vigilhq/vigil/watchdog/config"
 )
 
 // ShimArg marks a watchdog process started as the exec shim for a service
@@ -42,53 +40,65 @@ func ExecShim() {
 	os.Exit(127)
 }
 
-// socketSet is a service's listening sockets. The watchdog binds them once
-// and keeps them open across the service's crashes and restarts, so clients
-// queue in the backlog instead of being refused while it restarts.
-type socketSet struct {
-	files []*os.File
+// Socket is one listening socket to bind for a service.
+type Socket struct {
+	Name   string // LISTEN_FDNAMES entry
+	Listen string // host:port
+}
+
+// Sockets is a service's listening sockets. The watchdog binds them once and
+// keeps them open across the service's crashes and restarts, so clients
+// queue in the backlog instead of being refused while it restarts. Its owner
+// closes it. All methods are nil-safe.
+type Sockets struct {
+	Files []*os.File
 	names []string
 }
 
-// bindSockets binds cfg's sockets. Names default to the service's name.
-func bindSockets(cfg *config.Service) (*socketSet, error) {
-	ss := &socketSet{}
-	for i, sc := range cfg.Sockets {
+// BindSockets binds every socket of list, or none.
+func BindSockets(list []Socket) (*Sockets, error) {
+	ss := &Sockets{}
+	for i, sc := range list {
 		l, err := net.Listen("tcp", sc.Listen)
 		if err != nil {
-			ss.close()
+			ss.Close()
 			return nil, fmt.Errorf("sockets[%d] %s: %w", i, sc.Listen, err)
 		}
 		f, err := l.(*net.TCPListener).File()
 		l.Close() // f is a duplicate that stays open
 		if err != nil {
-			ss.close()
+			ss.Close()
 			return nil, fmt.Errorf("sockets[%d] %s: %w", i, sc.Listen, err)
 		}
-		name := sc.Name
-		if name == "" {
-			name = cfg.Name
-		}
-		ss.files = append(ss.files, f)
-		ss.names = append(ss.names, name)
+		ss.Files = append(ss.Files, f)
+		ss.names = append(ss.names, sc.Name)
 	}
 	return ss, nil
 }
 
-// env returns the LISTEN_FDS protocol variables (LISTEN_PID is set by the shim).
-func (ss *socketSet) env() []string {
-	if ss == nil || len(ss.files) == 0 {
+// Env returns the LISTEN_FDS protocol variables (LISTEN_PID is set by the shim).
+func (ss *Sockets) Env() []string {
+	if ss == nil || len(ss.Files) == 0 {
 		return nil
 	}
-	return []string{"LISTEN_FDS=" + strconv.Itoa(len(ss.files)), "LISTEN_FDNAMES=" + strings.Join(ss.names, ":")}
+	return []string{"LISTEN_FDS=" + strconv.Itoa(len(ss.Files)), "LISTEN_FDNAMES=" + strings.Join(ss.names, ":")}
 }
 
-func (ss *socketSet) close() {
+// List returns the files to hand over from fd 3 on (nil for a nil set).
+func (ss *Sockets) List() []*os.File {
+	if ss == nil {
+		return nil
+	}
+	return ss.Files
+}
+
+// Close closes every socket.
+func (ss *Sockets) Close() {
 	if ss == nil {
 		return
 	}
-	for _, f := range ss.files {
+	for _, f := range ss.Files {
 		f.Close()
 	}
-	ss.files, ss.names = nil, nil
+	ss.Files, ss.names = nil, nil
 }
