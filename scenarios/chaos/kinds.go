@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"slices"
 	"syscall"
 
 	"github.com/vigilhq/vigil/faults"
@@ -214,9 +213,4 @@ func makeFault[T faultHost](name string, h T, spec FaultSpec, own func(FaultDef)
 		}
 	}
 	return nil, fmt.Errorf("%w: %s %s on %s", ErrUnsupported, spec.Kind, spec.Action, name)
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
 }

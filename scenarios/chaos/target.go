@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/vigilhq/vigil/faults"
 	"github.com/vigilhq/vigil/slo"
@@ -104,12 +106,12 @@ func (t *Target) Radius(spec FaultSpec) []string {
 	if reach == ReachAll || (len(out) == 0 && !isService) {
 		return t.Services()
 	}
-	return sortedKeys(out)
+	return slices.Sorted(maps.Keys(out))
 }
 
 // Services returns the target's services, sorted.
 func (t *Target) Services() []string {
-	return sortedKeys(t.URLs)
+	return slices.Sorted(maps.Keys(t.URLs))
 }
 
 // DefaultProbes are each reference service's user-facing endpoint: reads

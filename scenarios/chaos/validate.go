@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -143,7 +144,7 @@ func (f FaultSpec) validate(p *problems, path string) {
 	kinds := faultKinds()
 	actions, ok := kinds[f.Kind]
 	if !ok {
-		p.add(path+".kind", "unknown fault kind %q: use one of %s", f.Kind, strings.Join(sortedKeys(kinds), ", "))
+		p.add(path+".kind", "unknown fault kind %q: use one of %s", f.Kind, strings.Join(slices.Sorted(maps.Keys(kinds)), ", "))
 		return
 	}
 	a, ok := lookupFault(f.Kind, f.Action)
@@ -157,7 +158,7 @@ func (f FaultSpec) validate(p *problems, path string) {
 	if !nameRE.MatchString(f.Name) {
 		p.add(path+".name", "fault name %q must be lower-case letters, digits and dashes", f.Name)
 	}
-	for _, k := range sortedKeys(f.Params) {
+	for _, k := range slices.Sorted(maps.Keys(f.Params)) {
 		if _, ok := a.param(k); !ok {
 			p.add(path+".params."+k, "%s %s takes no parameter %q (it takes: %s)", f.Kind, f.Action, k, strings.Join(a.paramNames(), ", "))
 		}
