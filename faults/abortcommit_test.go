@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigilhq/vigil/watchdog/pgtest"
+	"github.com/vigilhq/vigil/faults/pgtest"
 )
 
 // TestAbortCommitAbortsAfterTheInsertSucceeded: under the fault the INSERT

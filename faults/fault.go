@@ -1,7 +1,8 @@
 // Package faults holds the fault injectors of Vigil's chaos suite: signals
 // to a service's process, Docker container actions, Toxiproxy link toxics,
 // port occupation and connection floods, Postgres backend termination and
-// crashes, and killing the watchdog itself.
+// crashes. Killing the watchdog itself is a Process fault whose finder
+// returns the watchdog's pid.
 //
 // Every injector implements Fault. Inject puts the fault in place and
 // returns the Revert that takes it out again; a Journal records when each

@@ -119,8 +119,8 @@ func PostmasterPID(dataDir string) PIDFunc {
 
 // KillPostmaster returns a fault that SIGKILLs the postmaster found by f
 // (e.g. PostmasterPID) and nothing else: its backends notice and exit, and
-// the next start runs crash recovery. Nothing to revert unless Recover is
-// set on the returned Process (e.g. to start Postgres again).
+// the next start runs crash recovery. Nothing to revert: starting Postgres
+// again is the system's job.
 func KillPostmaster(f ProcessFinder) *Process {
 	return &Process{Service: "postgres", Signal: syscall.SIGKILL, Finder: f, Kind: "postmaster-kill"}
 }

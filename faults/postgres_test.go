@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/vigilhq/vigil/watchdog/pgtest"
+	"github.com/vigilhq/vigil/faults/pgtest"
 )
 
 // connectApp opens a pgx connection that identifies as application app.

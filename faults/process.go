@@ -88,10 +88,7 @@ type Process struct {
 	Finder ProcessFinder
 	// Signaler delivers the signal; nil means HostSignaler{}.
 	Signaler Signaler
-	// Recover, if set, is the revert of any signal other than SIGSTOP
-	// (e.g. start the killed watchdog again); nil means NoRevert.
-	Recover Revert
-	// Kind, if set, is the fault's Name (e.g. "watchdog-kill").
+	// Kind, if set, is the fault's Name (e.g. "postmaster-kill").
 	Kind string
 }
 
@@ -148,10 +145,7 @@ func (p *Process) Inject(ctx context.Context) (Revert, error) {
 		return nil, fmt.Errorf("signal %s (pid %d): %w", p.Service, pid, err)
 	}
 	if p.Signal != syscall.SIGSTOP {
-		if p.Recover == nil {
-			return NoRevert, nil
-		}
-		return once(p.Recover), nil
+		return NoRevert, nil
 	}
 	return once(func(ctx context.Context) error {
 		err := sig.Signal(ctx, pid, syscall.SIGCONT)

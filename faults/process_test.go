@@ -154,27 +154,6 @@ func TestPIDFile(t *testing.T) {
 	}
 }
 
-func TestKillWatchdogRunsRecoverAsRevert(t *testing.T) {
-	c := startSleeper(t)
-	pidfile := filepath.Join(t.TempDir(), "vigil.pid")
-	if err := os.WriteFile(pidfile, []byte(strconv.Itoa(c.pid())+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	recovered := false
-	f := KillWatchdogPIDFile(pidfile, func(context.Context) error { recovered = true; return nil })
-	if f.Name() != "watchdog-kill" || f.Target() != "vigil" {
-		t.Errorf("Name, Target = %q, %q, want watchdog-kill, vigil", f.Name(), f.Target())
-	}
-	revert, err := f.Inject(context.Background())
-	if err != nil {
-		t.Fatalf("Inject() = %v", err)
-	}
-	c.waitExit(t)
-	if err := revert(context.Background()); err != nil || !recovered {
-		t.Fatalf("revert() = %v, recovered = %v, want nil, true", err, recovered)
-	}
-}
-
 func TestStatState(t *testing.T) {
 	got, err := statState("42 (we ird) name)) T 1 2 3")
 	if err != nil || got != "T" {

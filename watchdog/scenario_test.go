@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilhq/vigil/faults/pgtest"
 	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/alert"
 	"github.com/vigilhq/vigil/watchdog/api"
-	"github.com/vigilhq/vigil/watchdog/pgtest"
 )
 
 // TestPostgresOutageBlocksDependents: Postgres stopped for 20 s → the

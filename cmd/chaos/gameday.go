@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -42,16 +41,13 @@ func gamedayCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	target, closeTarget, err := tf.open(ctx, log)
+	runner, closeTarget, err := tf.runner(ctx, stderr, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "chaos gameday: %v\n", err)
 		return exitFailed
 	}
 	defer closeTarget()
-	journal := chaos.NewJournal(nil, stdout)
-	runner := &chaos.Runner{Target: target, Journal: journal, RunID: time.Now().UTC().Format("20060102t150405"),
-		Live: func(l chaos.LiveStatus) { fmt.Fprintf(stderr, "\r\033[K%s", l) }}
+	runner.Live = func(l chaos.LiveStatus) { fmt.Fprintf(stderr, "\r\033[K%s", l) }
 	var wg sync.WaitGroup
 	if !*yes {
 		p := chaos.NewPrompter(stdin, stdout)
@@ -64,14 +60,14 @@ func gamedayCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			defer c.Close()
 		}
 	}
-	fmt.Fprintf(stdout, "game day: %s on %s (seed %d)\n%s\n", s.Name, target.Name, s.Seed, s.Description)
+	fmt.Fprintf(stdout, "game day: %s on %s (seed %d)\n%s\n", s.Name, runner.Target.Name, s.Seed, s.Description)
 	res := chaos.RunSuite(ctx, runner, []*chaos.Scenario{s}, report.Meta{Release: "gameday", GitDescribe: "gameday"})
 	dir := *reports
 	if dir == "" {
 		dir = filepath.Join(reportsRoot, "gameday-"+time.Now().UTC().Format("20060102t150405"))
 	}
 	fmt.Fprintln(stderr)
-	code := finish(res, journal, dir, stdout, stderr)
+	code := finish(res, runner.Journal, dir, stdout, stderr)
 	if stdin == os.Stdin {
 		// The prompter blocks in a read of the terminal; the process exit ends it.
 		return code

@@ -6,8 +6,6 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/vigilhq/vigil/scenarios/chaos"
 )
 
 // defaultLibrary is where `make chaos` finds its scenarios.
@@ -16,17 +14,9 @@ const defaultLibrary = "scenarios/library"
 func listCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("list", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	paths := fs.Args()
-	if len(paths) == 0 {
-		paths = []string{defaultLibrary}
-	}
-	scenarios, err := chaos.LoadAll(paths)
-	if err != nil {
-		fmt.Fprintf(stderr, "chaos list: %v\n", err)
-		return exitUsage
+	scenarios, code := loadScenarios(fs, args, stderr)
+	if code != exitOK {
+		return code
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tTARGET\tLOAD\tFAULTS\tDESCRIPTION")

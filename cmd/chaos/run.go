@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -22,17 +21,9 @@ func runCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	var tf targetFlags
 	tf.register(fs)
 	reports := fs.String("reports", "", "report directory (default reports/<git describe>)")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	paths := fs.Args()
-	if len(paths) == 0 {
-		paths = []string{defaultLibrary}
-	}
-	scenarios, err := chaos.LoadAll(paths)
-	if err != nil {
-		fmt.Fprintf(stderr, "chaos run: %v\n", err)
-		return exitUsage
+	scenarios, code := loadScenarios(fs, args, stderr)
+	if code != exitOK {
+		return code
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -45,17 +36,14 @@ func runCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if dir == "" {
 		dir = filepath.Join(reportsRoot, release)
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	target, closeTarget, err := tf.open(ctx, log)
+	runner, closeTarget, err := tf.runner(ctx, stderr, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "chaos run: %v\n", err)
 		return exitFailed
 	}
 	defer closeTarget()
-	journal := chaos.NewJournal(nil, stderr)
-	runner := &chaos.Runner{Target: target, Journal: journal, RunID: time.Now().UTC().Format("20060102t150405")}
 	res := chaos.RunSuite(ctx, runner, scenarios, report.Meta{Release: release, GitDescribe: release})
-	return finish(res, journal, dir, stdout, stderr)
+	return finish(res, runner.Journal, dir, stdout, stderr)
 }
 
 // finish writes the reports and prints the verdict.

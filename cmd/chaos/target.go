@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"time"
@@ -62,4 +63,34 @@ func (t *targetFlags) open(ctx context.Context, log *slog.Logger) (*chaos.Target
 	}
 	log.Info("stack up", "took", time.Since(began).Round(time.Millisecond))
 	return tg, func() { tg.Watchdog.Close(); tg.Close(); down() }, nil
+}
+
+// runner opens the target and returns a Runner on it whose Journal prints
+// to journal; warnings go to stderr, closeTarget tears the target down.
+func (t *targetFlags) runner(ctx context.Context, stderr, journal io.Writer) (r *chaos.Runner, closeTarget func(), err error) {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	target, closeTarget, err := t.open(ctx, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &chaos.Runner{Target: target, Journal: chaos.NewJournal(nil, journal), RunID: time.Now().UTC().Format("20060102t150405")}, closeTarget, nil
+}
+
+// loadScenarios parses args into fs and loads the scenario files and
+// directories it names (default the library). On a problem it says so on
+// stderr and returns a non-zero exit code.
+func loadScenarios(fs *flag.FlagSet, args []string, stderr io.Writer) ([]*chaos.Scenario, int) {
+	if err := fs.Parse(args); err != nil {
+		return nil, exitUsage
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		paths = []string{defaultLibrary}
+	}
+	scenarios, err := chaos.LoadAll(paths)
+	if err != nil {
+		fmt.Fprintf(stderr, "chaos %s: %v\n", fs.Name(), err)
+		return nil, exitUsage
+	}
+	return scenarios, exitOK
 }

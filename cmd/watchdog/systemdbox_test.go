@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigilhq/vigil/scenarios/stack"
+	"github.com/vigilhq/vigil/scenarios/stack/stacktest"
 )
 
 // systemdImage is built by ci/systemd-image.sh (make test runs it).
@@ -46,7 +46,7 @@ type systemdBox struct {
 func bootSystemd(t *testing.T) *systemdBox {
 	t.Helper()
 	if err := exec.Command("docker", "image", "inspect", systemdImage).Run(); err != nil {
-		stack.MissingPrerequisite(t, fmt.Errorf("no %s image (run ci/docker.sh, then ci/systemd-image.sh): %v", systemdImage, err))
+		stacktest.MissingPrerequisite(t, fmt.Errorf("no %s image (run ci/docker.sh, then ci/systemd-image.sh): %v", systemdImage, err))
 	}
 	bin := t.TempDir()
 	for pkg, out := range map[string]string{".": "watchdog", "./testdata/sdsvc": "sdsvc"} {
@@ -60,7 +60,7 @@ func bootSystemd(t *testing.T) *systemdBox {
 	args := append([]string{"run", "-d", "--name", b.name, "--label", "vigil.test=systemd"}, systemdRunFlags...)
 	args = append(args, "-v", bin+":/opt/vigil/bin:ro", systemdImage)
 	if out, err := docker(t, 60*time.Second, nil, args...); err != nil {
-		stack.MissingPrerequisite(t, fmt.Errorf("docker run %s: %v: %s", systemdImage, err, out))
+		stacktest.MissingPrerequisite(t, fmt.Errorf("docker run %s: %v: %s", systemdImage, err, out))
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -81,7 +81,7 @@ func bootSystemd(t *testing.T) *systemdBox {
 	if state != "running" {
 		failed, _ := b.exec("systemctl", "--failed", "--no-legend")
 		logs, _ := docker(t, 10*time.Second, nil, "logs", "--tail", "40", b.name)
-		stack.MissingPrerequisite(t, fmt.Errorf("systemd did not boot in %s (state %q; failed units: %s)\n%s", systemdImage, state, failed, logs))
+		stacktest.MissingPrerequisite(t, fmt.Errorf("systemd did not boot in %s (state %q; failed units: %s)\n%s", systemdImage, state, failed, logs))
 	}
 	ip, err := docker(t, 10*time.Second, nil, "inspect", "-f", "{{.NetworkSettings.IPAddress}}", b.name)
 	if err != nil || ip == "" {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vigilhq/vigil/scenarios/stack"
+	"github.com/vigilhq/vigil/scenarios/stack/stacktest"
 	"github.com/vigilhq/vigil/slo/report"
 )
 
@@ -35,7 +36,7 @@ func TestScenarios(t *testing.T) {
 	}
 	dir := cmp.Or(os.Getenv("CHAOS_REPORTS"), filepath.Join("..", "..", "reports", release))
 
-	s := stack.Require(t, stack.Options{
+	s := stacktest.Require(t, stack.Options{
 		StackImage: cmp.Or(os.Getenv(stack.EnvStackImage), "vigil/stack:latest"),
 		Solana:     stack.SolanaRequired,
 	})

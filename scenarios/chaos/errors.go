@@ -6,46 +6,9 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/vigilhq/vigil/watchdog/config"
 )
-
-// Error is one problem in a scenario file, with where it was written.
-type Error struct {
-	File string // "" when parsed from bytes
-	Line int    // 0 when the key is missing (then the parent's line)
-	Path string // dotted YAML path, e.g. faults[1].at
-	Msg  string
-}
-
-// Error formats the problem as "file:line: path: message".
-func (e Error) Error() string {
-	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File + ":")
-	}
-	if e.Line > 0 {
-		fmt.Fprintf(&b, "%d:", e.Line)
-	}
-	if b.Len() > 0 {
-		b.WriteString(" ")
-	}
-	if e.Path != "" {
-		b.WriteString(e.Path + ": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
-
-// Errors is every problem found in one file, ordered by line.
-type Errors []Error
-
-// Error returns one problem per line.
-func (es Errors) Error() string {
-	lines := make([]string, len(es))
-	for i, e := range es {
-		lines[i] = e.Error()
-	}
-	return strings.Join(lines, "\n")
-}
 
 // positions maps dotted YAML paths to the line they were written on.
 type positions map[string]int
@@ -96,15 +59,16 @@ func (p positions) line(path string) int {
 	return 0
 }
 
-// problems collects validation errors for one file.
+// problems collects validation errors for one file as config.Errors, the
+// one type for a problem at a line of a YAML file.
 type problems struct {
 	file string
 	pos  positions
-	errs Errors
+	errs config.Errors
 }
 
 func (p *problems) add(path, format string, args ...any) {
-	p.errs = append(p.errs, Error{File: p.file, Line: p.pos.line(path), Path: path, Msg: fmt.Sprintf(format, args...)})
+	p.errs = append(p.errs, config.Error{File: p.file, Line: p.pos.line(path), Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
 // err returns the problems sorted by line, or nil.

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -71,46 +70,48 @@ type localFaults struct {
 	socket string
 }
 
-// MakeFault implements FaultMaker.
+// MakeFault implements FaultMaker with the fault table's local builders.
 func (f localFaults) MakeFault(spec FaultSpec) (faults.Fault, error) {
-	finder := faults.PIDFunc(func(ctx context.Context, service string) (int, error) {
-		return watchdogPID(ctx, f.t.Watchdog, service)
-	})
-	sig := map[string]syscall.Signal{"kill": syscall.SIGKILL, "term": syscall.SIGTERM, "freeze": syscall.SIGSTOP}
-	switch spec.Kind + " " + spec.Action {
-	case "process kill", "process term", "process freeze":
-		return &faults.Process{Service: spec.Target, Signal: sig[spec.Action], Finder: finder}, nil
-	case "postgres kill":
-		// In the demo Postgres is a supervised service named postgres.
-		return faults.KillProcess("postgres", finder), nil
-	case "port occupy":
-		port, err := portParam(spec)
-		if err != nil {
-			return nil, err
-		}
-		o := faults.OccupyPort(spec.Target, fmt.Sprintf("127.0.0.1:%d", port), finder)
-		o.Supervisor = faults.PIDFunc(f.watchdogPID)
-		return o, nil
-	case "port flood":
-		port, err := portParam(spec)
-		if err != nil {
-			return nil, err
-		}
-		return floodFault(spec, func(context.Context) (string, error) { return fmt.Sprintf("127.0.0.1:%d", port), nil })
-	case "postgres abort_commit":
-		return abortCommitFault(f.t.PostgresDSN, spec)
-	case "process wedge":
-		return &faults.Wedge{Service: spec.Target, Finder: finder}, nil
-	case "postgres terminate":
-		return terminateFault(f.t.PostgresDSN)
-	case "watchdog kill":
-		return &faults.Process{Service: "watchdog", Signal: syscall.SIGKILL, Finder: faults.PIDFunc(f.watchdogPID)}, nil
-	}
-	return nil, fmt.Errorf("%w: %s %s on a local watchdog (no containers or Toxiproxy here)", ErrUnsupported, spec.Kind, spec.Action)
+	return makeFault("a local watchdog (no containers or Toxiproxy here)", f, spec, func(d FaultDef) func(localFaults, FaultSpec) (faults.Fault, error) { return d.local })
 }
 
-// watchdogPID asks the kernel who listens on the control socket.
-func (f localFaults) watchdogPID(ctx context.Context, _ string) (int, error) {
+// finder reads a service's pid from the watchdog's status.
+func (f localFaults) finder() faults.PIDFunc {
+	return func(ctx context.Context, service string) (int, error) {
+		return watchdogPID(ctx, f.t.Watchdog, service)
+	}
+}
+
+func (f localFaults) postgresDSN() string { return f.t.PostgresDSN }
+
+// killPostgres kills the demo's Postgres, a supervised service named
+// postgres.
+func (f localFaults) killPostgres(FaultSpec) (faults.Fault, error) {
+	return faults.KillProcess("postgres", f.finder()), nil
+}
+
+// occupy kills the service and holds 127.0.0.1:port.
+func (f localFaults) occupy(spec FaultSpec) (faults.Fault, error) {
+	port, err := portParam(spec)
+	if err != nil {
+		return nil, err
+	}
+	o := faults.OccupyPort(spec.Target, fmt.Sprintf("127.0.0.1:%d", port), f.finder())
+	o.Supervisor = faults.PIDFunc(f.supervisorPID)
+	return o, nil
+}
+
+// flood holds connections to 127.0.0.1:port.
+func (f localFaults) flood(spec FaultSpec) (faults.Fault, error) {
+	port, err := portParam(spec)
+	if err != nil {
+		return nil, err
+	}
+	return floodFault(spec, func(context.Context) (string, error) { return fmt.Sprintf("127.0.0.1:%d", port), nil })
+}
+
+// supervisorPID asks the kernel who listens on the control socket.
+func (f localFaults) supervisorPID(ctx context.Context, _ string) (int, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", f.socket)
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/vigilhq/vigil/watchdog/config"
 )
 
 // LoadFile reads and validates the scenario file at path.
@@ -84,15 +86,15 @@ func expand(paths []string) ([]string, error) {
 var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
 // Parse decodes data strictly (unknown keys are errors), applies defaults
-// and validates. file names the source in errors. A non-nil error is an
-// Errors listing every problem with its line.
+// and validates. file names the source in errors. A non-nil error is a
+// config.Errors listing every problem with its line.
 func Parse(data []byte, file string) (*Scenario, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, yamlErrors(file, err)
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
-		return nil, Errors{{File: file, Msg: "empty scenario file: start from one in scenarios/library"}}
+		return nil, config.Errors{{File: file, Msg: "empty scenario file: start from one in scenarios/library"}}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -102,7 +104,7 @@ func Parse(data []byte, file string) (*Scenario, error) {
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return nil, Errors{{File: file, Line: extra.Line, Msg: "more than one YAML document: write one scenario per file"}}
+		return nil, config.Errors{{File: file, Line: extra.Line, Msg: "more than one YAML document: write one scenario per file"}}
 	}
 	s.Path = file
 	p := &problems{file: file, pos: index(&root)}
@@ -114,7 +116,7 @@ func Parse(data []byte, file string) (*Scenario, error) {
 	return &s, nil
 }
 
-// yamlErrors turns yaml.v3's errors into Errors with lines.
+// yamlErrors turns yaml.v3's errors into config.Errors with lines.
 func yamlErrors(file string, err error) error {
 	var msgs []string
 	var te *yaml.TypeError
@@ -123,9 +125,9 @@ func yamlErrors(file string, err error) error {
 	} else {
 		msgs = []string{err.Error()}
 	}
-	out := make(Errors, 0, len(msgs))
+	out := make(config.Errors, 0, len(msgs))
 	for _, m := range msgs {
-		e := Error{File: file, Msg: strings.TrimPrefix(m, "yaml: ")}
+		e := config.Error{File: file, Msg: strings.TrimPrefix(m, "yaml: ")}
 		if sm := yamlLine.FindStringSubmatch(m); sm != nil {
 			e.Line, _ = strconv.Atoi(sm[1])
 			e.Msg = sm[2]

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigilhq/vigil/slo"
+	"github.com/vigilhq/vigil/watchdog/config"
 )
 
 const goodScenario = `name: kill-pgapi
@@ -87,9 +88,9 @@ func TestParseBad(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.yaml), "bad.yaml")
-			var es Errors
+			var es config.Errors
 			if !errors.As(err, &es) {
-				t.Fatalf("Parse = %v (%T), want Errors", err, err)
+				t.Fatalf("Parse = %v (%T), want config.Errors", err, err)
 			}
 			if len(es) != len(tc.want) {
 				t.Fatalf("Parse = %d errors, want %d:\n%v", len(es), len(tc.want), err)

@@ -7,7 +7,6 @@ import (
 	"net"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
@@ -138,68 +137,70 @@ func (f *stackFaults) id(name string) string {
 	return ""
 }
 
-// MakeFault implements FaultMaker.
+// MakeFault implements FaultMaker with the fault table's stack builders.
 func (f *stackFaults) MakeFault(spec FaultSpec) (faults.Fault, error) {
-	d := f.s.Docker.Client
-	switch spec.Kind + " " + spec.Action {
-	case "process kill", "process term", "process freeze":
-		sig := map[string]syscall.Signal{"kill": syscall.SIGKILL, "term": syscall.SIGTERM, "freeze": syscall.SIGSTOP}[spec.Action]
-		return &faults.Process{Service: spec.Target, Signal: sig, Finder: f.finder(), Signaler: faults.HostSignaler{}}, nil
-	case "container kill", "container pause", "container stop", "container restart", "postgres kill":
-		target := spec.Target
-		if spec.Kind == "postgres" {
-			target = stack.Postgres
-		}
-		id := f.id(target)
-		if id == "" {
-			return nil, fmt.Errorf("no container %q in the stack (have postgres, toxiproxy, solana, stack)", target)
-		}
-		action := faults.ContainerAction(spec.Action)
-		if spec.Kind == "postgres" {
-			action = faults.ContainerKill // postgres is PID 1 of its container
-		}
-		return &faults.Container{Docker: d, Container: id, Action: action}, nil
-	case "link cut":
-		return faults.CutLink(f.s.Toxi, spec.Target), nil
-	case "link latency":
-		lat, jit, err := durations(spec.Params, "latency", "jitter")
-		if err != nil {
-			return nil, err
-		}
-		return faults.LinkLatency(f.s.Toxi, spec.Target, lat, jit), nil
-	case "link reset_peer", "link slow_close":
-		d, _, err := durations(spec.Params, map[string]string{"reset_peer": "timeout", "slow_close": "delay"}[spec.Action])
-		if err != nil {
-			return nil, err
-		}
-		if spec.Action == "reset_peer" {
-			return faults.LinkResetPeer(f.s.Toxi, spec.Target, d), nil
-		}
-		return faults.LinkSlowClose(f.s.Toxi, spec.Target, d), nil
-	case "link bandwidth":
-		rate, err := intParam(spec, "rate", 10)
-		if err != nil {
-			return nil, err
-		}
-		return faults.LinkBandwidth(f.s.Toxi, spec.Target, int64(rate)), nil
-	case "port occupy":
-		return f.occupy(spec)
-	case "port flood":
-		get, ok := serviceEndpoints()[spec.Target]
-		if !ok {
-			return nil, fmt.Errorf("port flood target %q is not pgapi, bankapi or reconapi", spec.Target)
-		}
-		return floodFault(spec, func(ctx context.Context) (string, error) { return f.endpoint(ctx, false, get) })
-	case "postgres abort_commit":
-		return abortCommitFault(f.s.Endpoints.PostgresDSN, spec)
-	case "process wedge":
-		return &faults.Wedge{Service: spec.Target, Finder: f.finder()}, nil
-	case "postgres terminate":
-		return terminateFault(f.s.Endpoints.PostgresDSN)
-	case "watchdog kill":
-		return &faults.Process{Service: "watchdog", Signal: syscall.SIGKILL, Finder: faults.PIDFunc(f.supervisorPID), Signaler: faults.HostSignaler{}}, nil
+	return makeFault("the container stack", f, spec, func(d FaultDef) func(*stackFaults, FaultSpec) (faults.Fault, error) { return d.stack })
+}
+
+func (f *stackFaults) postgresDSN() string { return f.s.Endpoints.PostgresDSN }
+
+// container is the container fault of spec on its target; postgres kill
+// is one on the postgres container (postgres is its PID 1).
+func (f *stackFaults) container(spec FaultSpec) (faults.Fault, error) {
+	target, action := spec.Target, faults.ContainerAction(spec.Action)
+	if spec.Kind == "postgres" {
+		target, action = stack.Postgres, faults.ContainerKill
 	}
-	return nil, fmt.Errorf("%w: %s %s on the container stack", ErrUnsupported, spec.Kind, spec.Action)
+	id := f.id(target)
+	if id == "" {
+		return nil, fmt.Errorf("no container %q in the stack (have postgres, toxiproxy, solana, stack)", target)
+	}
+	return &faults.Container{Docker: f.s.Docker.Client, Container: id, Action: action}, nil
+}
+
+func (f *stackFaults) linkCut(spec FaultSpec) (faults.Fault, error) {
+	return faults.CutLink(f.s.Toxi, spec.Target), nil
+}
+
+func (f *stackFaults) linkLatency(spec FaultSpec) (faults.Fault, error) {
+	lat, jit, err := durations(spec.Params, "latency", "jitter")
+	if err != nil {
+		return nil, err
+	}
+	return faults.LinkLatency(f.s.Toxi, spec.Target, lat, jit), nil
+}
+
+func (f *stackFaults) linkResetPeer(spec FaultSpec) (faults.Fault, error) {
+	d, _, err := durations(spec.Params, "timeout")
+	if err != nil {
+		return nil, err
+	}
+	return faults.LinkResetPeer(f.s.Toxi, spec.Target, d), nil
+}
+
+func (f *stackFaults) linkSlowClose(spec FaultSpec) (faults.Fault, error) {
+	d, _, err := durations(spec.Params, "delay")
+	if err != nil {
+		return nil, err
+	}
+	return faults.LinkSlowClose(f.s.Toxi, spec.Target, d), nil
+}
+
+func (f *stackFaults) linkBandwidth(spec FaultSpec) (faults.Fault, error) {
+	rate, err := intParam(spec, "rate")
+	if err != nil {
+		return nil, err
+	}
+	return faults.LinkBandwidth(f.s.Toxi, spec.Target, int64(rate)), nil
+}
+
+// flood holds connections to the service's current host port.
+func (f *stackFaults) flood(spec FaultSpec) (faults.Fault, error) {
+	get, ok := serviceEndpoints()[spec.Target]
+	if !ok {
+		return nil, fmt.Errorf("port flood target %q is not pgapi, bankapi or reconapi", spec.Target)
+	}
+	return floodFault(spec, func(ctx context.Context) (string, error) { return f.endpoint(ctx, false, get) })
 }
 
 // initPID returns the host pid of the stack container's PID 1 (the

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 
 	"github.com/vigilhq/vigil/faults"
 	"github.com/vigilhq/vigil/slo"
@@ -67,7 +68,7 @@ func ReferenceDepends() map[string][]string {
 	}
 }
 
-// Radius returns the services a fault of spec can make fail, by its kind's
+// Radius returns the services a fault of spec can make fail, by its row's
 // Reach: the target and its dependents, or the target's dependents, or
 // every service. A target nothing depends on that is no service (the
 // stack container) reaches every service.
@@ -76,7 +77,8 @@ func (t *Target) Radius(spec FaultSpec) []string {
 	if deps == nil {
 		deps = ReferenceDepends()
 	}
-	reach := Kinds()[spec.Kind][spec.Action].Reach
+	def, _ := lookupFault(spec.Kind, spec.Action)
+	reach := def.Reach
 	target := spec.Target
 	if spec.Kind == "postgres" {
 		target = "postgres"
@@ -104,17 +106,12 @@ func (t *Target) Radius(spec FaultSpec) []string {
 	if reach == ReachAll || (len(out) == 0 && !isService) {
 		return t.Services()
 	}
-	return sortedKeys(out)
+	return slices.Sorted(maps.Keys(out))
 }
 
 // Services returns the target's services, sorted.
 func (t *Target) Services() []string {
-	out := make([]string, 0, len(t.URLs))
-	for s := range t.URLs {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(t.URLs))
 }
 
 // DefaultProbes are each reference service's user-facing endpoint: reads

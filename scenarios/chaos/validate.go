@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -140,14 +141,15 @@ func (pr Probe) validate(p *problems, path string) {
 }
 
 func (f FaultSpec) validate(p *problems, path string) {
-	actions, ok := Kinds()[f.Kind]
+	kinds := faultKinds()
+	actions, ok := kinds[f.Kind]
 	if !ok {
-		p.add(path+".kind", "unknown fault kind %q: use one of %s", f.Kind, strings.Join(sortedKeys(Kinds()), ", "))
+		p.add(path+".kind", "unknown fault kind %q: use one of %s", f.Kind, strings.Join(slices.Sorted(maps.Keys(kinds)), ", "))
 		return
 	}
-	a, ok := actions[f.Action]
+	a, ok := lookupFault(f.Kind, f.Action)
 	if !ok {
-		p.add(path+".action", "kind %s has no action %q: use one of %s", f.Kind, f.Action, strings.Join(sortedKeys(actions), ", "))
+		p.add(path+".action", "kind %s has no action %q: use one of %s", f.Kind, f.Action, strings.Join(slices.Sorted(slices.Values(actions)), ", "))
 		return
 	}
 	if f.Target == "" && f.Kind != "watchdog" {
@@ -156,9 +158,9 @@ func (f FaultSpec) validate(p *problems, path string) {
 	if !nameRE.MatchString(f.Name) {
 		p.add(path+".name", "fault name %q must be lower-case letters, digits and dashes", f.Name)
 	}
-	for _, k := range sortedKeys(f.Params) {
-		if !slices.Contains(a.Params, k) {
-			p.add(path+".params."+k, "%s %s takes no parameter %q (it takes: %s)", f.Kind, f.Action, k, strings.Join(a.Params, ", "))
+	for _, k := range slices.Sorted(maps.Keys(f.Params)) {
+		if _, ok := a.param(k); !ok {
+			p.add(path+".params."+k, "%s %s takes no parameter %q (it takes: %s)", f.Kind, f.Action, k, strings.Join(a.paramNames(), ", "))
 		}
 	}
 	if f.At < 0 {
@@ -183,20 +185,17 @@ func (f FaultSpec) validate(p *problems, path string) {
 	}
 }
 
-var healthNames = []string{
-	string(watchdog.HealthHealthy), string(watchdog.HealthDegraded),
-	string(watchdog.HealthUnhealthy), string(watchdog.HealthBlocked),
-}
-
-var eventKinds = []string{
-	string(watchdog.EventStateChange), string(watchdog.EventStarted), string(watchdog.EventExited),
-	string(watchdog.EventRestart), string(watchdog.EventStartLimit), string(watchdog.EventPortConflict),
-	string(watchdog.EventMemoryRestart), string(watchdog.EventHealth), string(watchdog.EventCheck),
-	string(watchdog.EventOrphans), string(watchdog.EventAdopted), string(watchdog.EventReload),
-	string(watchdog.EventError),
+// asStrings returns vs as strings.
+func asStrings[S ~string](vs []S) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
 }
 
 func (e Expect) validate(p *problems, faults map[string]bool) {
+	healthNames, eventKinds := asStrings(watchdog.Healths()), asStrings(watchdog.EventKinds())
 	for i, h := range e.Health {
 		path := fmt.Sprintf("expect.health[%d]", i)
 		if h.Service == "" {

@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/vigilhq/vigil/faults/pgtest"
 	"github.com/vigilhq/vigil/scenarios/payments"
 	"github.com/vigilhq/vigil/scenarios/refapi/refapitest"
-	"github.com/vigilhq/vigil/watchdog/pgtest"
 	"github.com/vigilhq/vigil/watchdog/proc/proctest"
 )
 

@@ -14,9 +14,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/vigilhq/vigil/faults/pgtest"
 	"github.com/vigilhq/vigil/scenarios/payments"
 	"github.com/vigilhq/vigil/scenarios/refapi/refapitest"
-	"github.com/vigilhq/vigil/watchdog/pgtest"
 )
 
 const pgapiPkg = "github.com/vigilhq/vigil/cmd/pgapi"

@@ -12,12 +12,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/vigilhq/vigil/faults/pgtest"
 	"github.com/vigilhq/vigil/scenarios/bank"
 	"github.com/vigilhq/vigil/scenarios/payments"
 	"github.com/vigilhq/vigil/scenarios/recon"
 	"github.com/vigilhq/vigil/scenarios/refapi"
 	"github.com/vigilhq/vigil/scenarios/refapi/refapitest"
-	"github.com/vigilhq/vigil/watchdog/pgtest"
 	"go.uber.org/goleak"
 )
 

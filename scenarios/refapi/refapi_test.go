@@ -12,8 +12,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/vigilhq/vigil/faults/pgtest"
 	"github.com/vigilhq/vigil/scenarios/refapi"
-	"github.com/vigilhq/vigil/watchdog/pgtest"
 	"go.uber.org/goleak"
 )
 

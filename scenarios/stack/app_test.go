@@ -1,6 +1,7 @@
-package stack
+package stack_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -8,13 +9,16 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/vigilhq/vigil/scenarios/stack"
+	"github.com/vigilhq/vigil/scenarios/stack/stacktest"
 )
 
 // TestAppSeesPostgresCut starts the application container (vigil/stack) and
 // proves the services reach Postgres through Toxiproxy: pgapi's deep /health
 // turns 503 while the Postgres proxy is disabled and 200 once it is back.
 func TestAppSeesPostgresCut(t *testing.T) {
-	s := Require(t, Options{StackImage: firstNonEmpty(os.Getenv(EnvStackImage), "vigil/stack:latest")})
+	s := stacktest.Require(t, stack.Options{StackImage: cmp.Or(os.Getenv(stack.EnvStackImage), "vigil/stack:latest")})
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	wantStatus := func(url string, want int) func(context.Context) error {
@@ -28,30 +32,30 @@ func TestAppSeesPostgresCut(t *testing.T) {
 	}
 	began := time.Now()
 	for _, url := range []string{s.Endpoints.WatchdogAPI + "/health", s.Endpoints.PgAPI + "/health"} {
-		if err := poll(ctx, url, wantStatus(url, http.StatusOK)); err != nil {
+		if err := stack.Poll(ctx, url, wantStatus(url, http.StatusOK)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	t.Logf("watchdog and pgapi healthy %v after Up", time.Since(began).Round(time.Millisecond))
 
-	p, err := s.Toxi.Proxy(ProxyPostgres)
+	p, err := s.Toxi.Proxy(stack.ProxyPostgres)
 	if err != nil {
-		t.Fatalf("Toxi.Proxy(%s) = %v", ProxyPostgres, err)
+		t.Fatalf("Toxi.Proxy(%s) = %v", stack.ProxyPostgres, err)
 	}
 	if err := p.Disable(); err != nil {
-		t.Fatalf("disable %s: %v", ProxyPostgres, err)
+		t.Fatalf("disable %s: %v", stack.ProxyPostgres, err)
 	}
 	cut := time.Now()
 	pg := s.Endpoints.PgAPI + "/health"
-	if err := poll(ctx, pg+" with Postgres cut", wantStatus(pg, http.StatusServiceUnavailable)); err != nil {
+	if err := stack.Poll(ctx, pg+" with Postgres cut", wantStatus(pg, http.StatusServiceUnavailable)); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("pgapi reported Postgres down %v after the cut", time.Since(cut).Round(time.Millisecond))
 	if err := p.Enable(); err != nil {
-		t.Fatalf("enable %s: %v", ProxyPostgres, err)
+		t.Fatalf("enable %s: %v", stack.ProxyPostgres, err)
 	}
 	restored := time.Now()
-	if err := poll(ctx, pg+" after restore", wantStatus(pg, http.StatusOK)); err != nil {
+	if err := stack.Poll(ctx, pg+" after restore", wantStatus(pg, http.StatusOK)); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("pgapi healthy again %v after the restore", time.Since(restored).Round(time.Millisecond))

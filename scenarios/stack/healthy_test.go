@@ -1,6 +1,7 @@
-package stack
+package stack_test
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"strings"
@@ -9,6 +10,9 @@ import (
 
 	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/api"
+
+	"github.com/vigilhq/vigil/scenarios/stack"
+	"github.com/vigilhq/vigil/scenarios/stack/stacktest"
 )
 
 // TestWholeStackHealthyThenGone is the reference-stack acceptance test: every
@@ -16,7 +20,7 @@ import (
 // and Down leaves no container or network of the run.
 func TestWholeStackHealthyThenGone(t *testing.T) {
 	began := time.Now()
-	s := Require(t, Options{StackImage: firstNonEmpty(os.Getenv(EnvStackImage), "vigil/stack:latest")})
+	s := stacktest.Require(t, stack.Options{StackImage: cmp.Or(os.Getenv(stack.EnvStackImage), "vigil/stack:latest")})
 	c := api.NewTCPClient(strings.TrimPrefix(s.Endpoints.WatchdogAPI, "http://"), "")
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
@@ -40,10 +44,10 @@ func TestWholeStackHealthyThenGone(t *testing.T) {
 			t.Errorf("%s runs %d checks, want deep liveness and readiness", svc.Name, len(svc.Checks))
 		}
 	}
-	if err := Ping(ctx, s.Endpoints.PostgresDSN); err != nil {
+	if err := stack.Ping(ctx, s.Endpoints.PostgresDSN); err != nil {
 		t.Errorf("Postgres through Toxiproxy: %v", err)
 	}
-	if err := RPCHealth(ctx, s.Endpoints.SolanaRPC); err != nil {
+	if err := stack.RPCHealth(ctx, s.Endpoints.SolanaRPC); err != nil {
 		t.Errorf("Solana RPC through Toxiproxy: %v", err)
 	}
 	down, cancelDown := context.WithTimeout(context.Background(), time.Minute)
@@ -51,7 +55,7 @@ func TestWholeStackHealthyThenGone(t *testing.T) {
 	if err := s.Down(down); err != nil {
 		t.Fatal(err)
 	}
-	if left, err := Leftovers(down, s.RunID); err != nil || len(left) != 0 {
+	if left, err := stack.Leftovers(down, s.RunID); err != nil || len(left) != 0 {
 		t.Fatalf("after Down: %v, %v; want no container or network left", left, err)
 	}
 }

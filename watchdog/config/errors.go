@@ -7,7 +7,8 @@ import (
 	"strings"
 )
 
-// Error is one problem found in a config file, with where it is and what to do.
+// Error is one problem found in a config file, with where it is and what to
+// do. The chaos suite's scenario files report their problems with it too.
 type Error struct {
 	// File is the config file (or, for env_file problems, the env file).
 	File string

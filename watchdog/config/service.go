@@ -1,7 +1,9 @@
 package config
 
 import (
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,7 +29,7 @@ func (s *Service) Environ() []string {
 		merged[k] = v
 	}
 	out := make([]string, 0, len(merged))
-	for _, k := range sortedKeys(merged) {
+	for _, k := range slices.Sorted(maps.Keys(merged)) {
 		out = append(out, k+"="+merged[k])
 	}
 	return out

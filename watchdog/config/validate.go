@@ -6,7 +6,6 @@ import (
 	"net"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -106,13 +105,13 @@ func (v *validator) service(name string, s *Service) {
 		v.errf(p, "invalid service name %q: use letters, digits, '.', '_' and '-' (it names log files and metrics)", name)
 	}
 	v.command(p, s)
-	for _, k := range sortedKeys(s.Env) {
+	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
 		if !validEnvName(k) {
 			v.errf(p+".env."+k, "invalid variable name %q: use letters, digits and _ (not starting with a digit)", k)
 		}
 		v.noNUL(p+".env."+k, s.Env[k])
 	}
-	for _, k := range sortedKeys(s.SecretEnv) {
+	for _, k := range slices.Sorted(maps.Keys(s.SecretEnv)) {
 		v.noNUL(p+".env_file", s.SecretEnv[k])
 	}
 	for _, f := range []struct{ key, val string }{{"dir", s.Dir}, {"user", s.User}, {"group", s.Group}} {
@@ -267,7 +266,7 @@ func (v *validator) dependencies(c *Config, names []string) {
 	conds := []string{string(ConditionStarted), string(ConditionHealthy)}
 	for _, name := range names {
 		s := c.Services[name]
-		for _, dep := range sortedKeys(s.DependsOn) {
+		for _, dep := range slices.Sorted(maps.Keys(s.DependsOn)) {
 			p := fmt.Sprintf("services.%s.depends_on.%s", name, dep)
 			if _, ok := c.Services[dep]; !ok {
 				v.errf(p, "unknown service %q: %s", dep, didYouMean(dep, names))
@@ -292,7 +291,7 @@ func (v *validator) cycles(c *Config, names []string) {
 	visit = func(name string) {
 		state[name] = onStack
 		stack = append(stack, name)
-		for _, dep := range sortedKeys(c.Services[name].DependsOn) {
+		for _, dep := range slices.Sorted(maps.Keys(c.Services[name].DependsOn)) {
 			if c.Services[dep] == nil {
 				continue
 			}
@@ -393,13 +392,4 @@ func (a *Alert) kindCount() int {
 		}
 	}
 	return n
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

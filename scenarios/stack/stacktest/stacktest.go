@@ -1,4 +1,8 @@
-package stack
+// Package stacktest starts the container stack for tests (Require) and
+// decides what a missing prerequisite does to a test: fail under CI=true,
+// skip loudly elsewhere (MissingPrerequisite). Package stack itself does
+// not import testing.
+package stacktest
 
 import (
 	"context"
@@ -8,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vigilhq/vigil/scenarios/stack"
 )
 
 // requireTimeout bounds Up and Down inside Require.
@@ -17,16 +23,16 @@ const requireTimeout = 5 * time.Minute
 // missing Docker engine or image fails the test when CI=true and skips it,
 // loudly, elsewhere. Progress is logged to the test's log unless
 // opts.Logger is set.
-func Require(tb testing.TB, opts Options) *Stack {
+func Require(tb testing.TB, opts stack.Options) *stack.Stack {
 	tb.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(tbWriter{tb}, nil))
 	}
 	ctx, cancel := context.WithTimeout(tb.Context(), requireTimeout)
 	defer cancel()
-	s, err := Up(ctx, opts)
+	s, err := stack.Up(ctx, opts)
 	if err != nil {
-		if errors.Is(err, ErrNoDocker) || errors.Is(err, ErrNoImage) {
+		if errors.Is(err, stack.ErrNoDocker) || errors.Is(err, stack.ErrNoImage) {
 			MissingPrerequisite(tb, err)
 		}
 		tb.Fatalf("stack.Up: %v", err)

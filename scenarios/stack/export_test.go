@@ -1,0 +1,4 @@
+package stack
+
+// Poll is poll, for the external tests.
+var Poll = poll
