@@ -42,6 +42,12 @@ func StackTarget(ctx context.Context, s *stack.Stack) (*Target, error) {
 			t.URLs[name] = "http://" + name + stackHost
 		}
 	}
+	if s.Endpoints.SolanaDirectRPC != "" {
+		// Straight to the node, past Toxiproxy: the settlement check must
+		// see the chain even if a link fault were left behind.
+		endpoints[stack.Solana] = func(e stack.Endpoints) string { return e.SolanaDirectRPC }
+		t.SolanaRPC = "http://" + stack.Solana + stackHost
+	}
 	if s.Endpoints.Control != "" {
 		t.Control = &slo.Target{Name: stack.Control, URL: "http://" + stack.Control + stackHost + "/health"}
 	}
