@@ -67,6 +67,7 @@ func Kinds() map[string]map[string]Action {
 		"watchdog": {
 			"kill": {Reach: ReachAll, Doc: "SIGKILL the watchdog itself"},
 		},
+		"solana": solanaActions(),
 	}
 }
 

@@ -147,6 +147,9 @@ func (f *stackFaults) id(name string) string {
 // MakeFault implements FaultMaker.
 func (f *stackFaults) MakeFault(spec FaultSpec) (faults.Fault, error) {
 	d := f.s.Docker.Client
+	if spec.Kind == "solana" {
+		return f.solanaMode(spec)
+	}
 	switch spec.Kind + " " + spec.Action {
 	case "process kill", "process term", "process freeze":
 		sig := map[string]syscall.Signal{"kill": syscall.SIGKILL, "term": syscall.SIGTERM, "freeze": syscall.SIGSTOP}[spec.Action]

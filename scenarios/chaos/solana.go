@@ -1,0 +1,57 @@
+package chaos
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/vigilhq/vigil/faults"
+)
+
+// solanaActions are the solanasim admin modes as fault actions (kind
+// solana, target solana): timed, reverted to healthy, reaching what
+// depends on Solana.
+func solanaActions() map[string]Action {
+	act := func(doc string, params ...string) Action {
+		return Action{Timed: true, Reach: ReachDependents, Params: params, Doc: doc}
+	}
+	return map[string]Action{
+		"behind":      act("solanasim reports behind by behind_slots (default 150): getHealth -32005", "behind_slots"),
+		"unknown":     act("solanasim reports its health unknown: getHealth -32005, numSlotsBehind null"),
+		"stalled":     act("solanasim stops its slot while getHealth says ok"),
+		"slow":        act("solanasim holds every RPC answer for delay (default 2s)", "delay"),
+		"pubsub_down": act("solanasim drops every PubSub websocket and refuses new ones; RPC stays healthy"),
+		"pubsub_slow": act("solanasim holds every PubSub notification for delay (default 2s)", "delay"),
+	}
+}
+
+// solanaFault makes a solana fault against the simulator whose admin API
+// is at admin, reached with the target's clients.
+func solanaFault(t *Target, admin string, spec FaultSpec) (faults.Fault, error) {
+	if admin == "" {
+		return nil, errors.New("this target runs no Solana node (the stack started without solanasim)")
+	}
+	if spec.Target != "solana" {
+		return nil, fmt.Errorf("solana faults target the node %q, not %q", "solana", spec.Target)
+	}
+	f := &faults.SolanaMode{Admin: admin, Mode: spec.Action, Client: t.httpClient(false), Node: spec.Target}
+	delay, _, err := durations(spec.Params, "delay")
+	if err != nil {
+		return nil, err
+	}
+	f.Delay = delay
+	if v, ok := spec.Params["behind_slots"]; ok {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || n == 0 {
+			return nil, fmt.Errorf("params.behind_slots %q: want a positive number of slots", v)
+		}
+		f.BehindSlots = n
+	}
+	return f, nil
+}
+
+// solanaMode makes a solana fault on the stack's Solana container (its
+// RPC port, past Toxiproxy).
+func (f *stackFaults) solanaMode(spec FaultSpec) (faults.Fault, error) {
+	return solanaFault(f.t, f.t.SolanaRPC, spec)
+}
