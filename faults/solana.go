@@ -118,7 +118,7 @@ func (f *SolanaMode) do(ctx context.Context, method string, body *adminMode) (ad
 	reply, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 	switch {
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed:
-		return adminMode{}, fmt.Errorf("%s %s: %s: the node has no admin API — solana faults need solanasim, not a real validator (degrade a validator with link or container faults)", method, url, resp.Status)
+		return adminMode{}, fmt.Errorf("%s %s: %s: %w — solana faults need solanasim, not a real validator (degrade a validator with link or container faults)", method, url, resp.Status, errNoAdmin)
 	case resp.StatusCode != http.StatusOK:
 		return adminMode{}, fmt.Errorf("solana admin %s %s: %s: %s", method, url, resp.Status, bytes.TrimSpace(reply))
 	}
@@ -128,3 +128,24 @@ func (f *SolanaMode) do(ctx context.Context, method string, body *adminMode) (ad
 	}
 	return out, nil
 }
+
+// ResetSolanaMode puts the simulator at admin back to healthy if it is in
+// another mode; a node without the admin API (a real validator) has
+// nothing to reset.
+func ResetSolanaMode(ctx context.Context, client *http.Client, admin string) error {
+	f := &SolanaMode{Admin: admin, Client: client}
+	cur, err := f.do(ctx, http.MethodGet, nil)
+	switch {
+	case errors.Is(err, errNoAdmin):
+		return nil
+	case err != nil:
+		return err
+	case cur.Mode == "healthy":
+		return nil
+	}
+	_, err = f.do(ctx, http.MethodPost, &adminMode{Mode: "healthy"})
+	return err
+}
+
+// errNoAdmin marks a node without solanasim's admin API.
+var errNoAdmin = errors.New("the node has no admin API")

@@ -47,8 +47,17 @@ func TestSolanaModeInjectsAndReverts(t *testing.T) {
 	if _, err := (&SolanaMode{Admin: srv.URL, Mode: "asleep"}).Inject(ctx); err == nil {
 		t.Error("Inject(unknown mode) = nil, want an error naming the modes")
 	}
+	if _, err := sim.SetCondition(solanasim.Condition{Mode: solanasim.ModeStalled}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ResetSolanaMode(ctx, nil, srv.URL); err != nil || sim.Condition().Mode != solanasim.ModeHealthy {
+		t.Errorf("ResetSolanaMode = %v, mode %s; want healthy", err, sim.Condition().Mode)
+	}
 	validator := httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(validator.Close)
+	if err := ResetSolanaMode(ctx, nil, validator.URL); err != nil {
+		t.Errorf("ResetSolanaMode(validator) = %v, want nil (nothing to reset)", err)
+	}
 	if _, err := (&SolanaMode{Admin: validator.URL, Mode: "stalled"}).Inject(context.Background()); err == nil || !strings.Contains(err.Error(), "no admin API") {
 		t.Errorf("Inject on a node without admin API = %v, want it named", err)
 	}

@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -54,4 +55,13 @@ func solanaFault(t *Target, admin string, spec FaultSpec) (faults.Fault, error) 
 // RPC port, past Toxiproxy).
 func (f *stackFaults) solanaMode(spec FaultSpec) (faults.Fault, error) {
 	return solanaFault(f.t, f.t.SolanaRPC, spec)
+}
+
+// resetSolana puts the stack's simulator back to healthy between scenarios
+// (a validator has no admin API and nothing to reset).
+func (f *stackFaults) resetSolana(ctx context.Context) error {
+	if f.t == nil || f.t.SolanaRPC == "" {
+		return nil
+	}
+	return faults.ResetSolanaMode(ctx, f.t.httpClient(false), f.t.SolanaRPC)
 }

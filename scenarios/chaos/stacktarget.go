@@ -297,6 +297,7 @@ func (f *stackFaults) reset(ctx context.Context) error {
 		}
 		errs = append(errs, err)
 	}
+	errs = append(errs, f.resetSolana(ctx))
 	proxies, err := f.s.Toxi.Proxies()
 	if err != nil {
 		return errors.Join(append(errs, fmt.Errorf("toxiproxy: %w", err))...)
