@@ -67,7 +67,7 @@ func ReferenceDepends() map[string][]string {
 	return map[string][]string{
 		"pgapi":    {"postgres", "toxiproxy"},
 		"bankapi":  {"postgres", "toxiproxy"},
-		"reconapi": {"pgapi", "bankapi", "postgres", "solana", "toxiproxy"},
+		"reconapi": {"pgapi", "bankapi", "postgres", "solana", "solana-pubsub", "toxiproxy"},
 	}
 }
 
