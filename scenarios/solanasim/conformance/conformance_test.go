@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -14,7 +15,23 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	code := m.Run()
+	report(os.Stderr, againstValidator.Load())
+	if code == 0 {
+		if err := goleak.Find(goleakOptions...); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: errors on successful test run: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// goleakOptions ignores idle keep-alive connections of library HTTP
+// clients (testcontainers' wait strategy) that the validator test cannot
+// close.
+var goleakOptions = []goleak.Option{
+	goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
+	goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
 }
 
 // TestSimulator runs the suite against an in-process simulator with 10 ms
@@ -66,5 +83,6 @@ func TestValidator(t *testing.T) {
 			t.Fatalf("derive the PubSub URL from VIGIL_SOLANA_RPC: %v: set VIGIL_SOLANA_WS", err)
 		}
 	}
+	againstValidator.Store(true)
 	Run(t, Config{RPC: rpcURL, WS: wsURL, Timeout: 3 * time.Minute, Expiry: os.Getenv("VIGIL_SOLANA_EXPIRY") == "1"})
 }
