@@ -14,6 +14,7 @@ import (
 	"github.com/vigilhq/vigil/scenarios/recon"
 	"github.com/vigilhq/vigil/scenarios/refapi/refapitest"
 	"github.com/vigilhq/vigil/scenarios/solanasim"
+	"github.com/vigilhq/vigil/scenarios/solanasim/solanasimtest"
 	"github.com/vigilhq/vigil/watchdog/pgtest"
 )
 
@@ -24,18 +25,13 @@ import (
 func TestCheckSettlementsFindsLostOnes(t *testing.T) {
 	pg := pgtest.Require(t)
 	pool := refapitest.Pool(t, pg.DSN, recon.App(recon.Config{}))
-	sim := solanasim.New(solanasim.Options{SlotInterval: 20 * time.Millisecond})
-	srv := httptest.NewServer(sim.Handler())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sim.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done; srv.Close() })
+	node := solanasimtest.Start(t, solanasim.Options{})
 
 	key, err := solanago.NewRandomPrivateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl := rpc.New(srv.URL)
+	cl := rpc.New(node.RPC)
 	rctx, rcancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer rcancel()
 	landed, err := cl.RequestAirdrop(rctx, key.PublicKey(), 1000, rpc.CommitmentConfirmed)
@@ -59,7 +55,7 @@ func TestCheckSettlementsFindsLostOnes(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	r := &Runner{Target: &Target{PostgresDSN: pg.DSN, SolanaRPC: srv.URL}, Journal: NewJournal(nil, io.Discard)}
+	r := &Runner{Target: &Target{PostgresDSN: pg.DSN, SolanaRPC: node.RPC}, Journal: NewJournal(nil, io.Discard)}
 	var res Result
 	if err := r.checkSettlements(t.Context(), &Scenario{Name: "s"}, &res); err != nil {
 		t.Fatalf("checkSettlements = %v", err)

@@ -2,33 +2,14 @@ package health
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigilhq/vigil/scenarios/solanasim"
+	"github.com/vigilhq/vigil/scenarios/solanasim/solanasimtest"
 	"github.com/vigilhq/vigil/watchdog/config"
 )
-
-// startSim runs a real solanasim with its RPC and PubSub handlers on two
-// httptest servers; it returns the sim and both URLs.
-func startSim(t *testing.T) (*solanasim.Sim, string, string) {
-	t.Helper()
-	sim := solanasim.New(solanasim.Options{SlotInterval: 20 * time.Millisecond})
-	rpcSrv := httptest.NewServer(sim.Handler())
-	wsSrv := httptest.NewServer(sim.PubSubHandler())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sim.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		wsSrv.Close()
-		rpcSrv.Close()
-	})
-	return sim, rpcSrv.URL, "ws" + strings.TrimPrefix(wsSrv.URL, "http")
-}
 
 // TestSolanaPubSubProbe: with pubsub opted in, the check passes while slot
 // notifications flow, fails within its bound when the websocket is dropped
@@ -36,7 +17,8 @@ func startSim(t *testing.T) (*solanasim.Sim, string, string) {
 // on a stalled node, and passes again after recovery — while getHealth says
 // "ok" throughout.
 func TestSolanaPubSubProbe(t *testing.T) {
-	sim, rpcURL, wsURL := startSim(t)
+	node := solanasimtest.Start(t, solanasim.Options{})
+	sim, rpcURL, wsURL := node.Sim, node.RPC, node.WS
 	const bound = 500 * time.Millisecond
 	c := config.Check{
 		Solana:  &config.SolanaCheck{URL: rpcURL, PubSub: &config.SolanaPubSub{URL: wsURL, Within: bound}},

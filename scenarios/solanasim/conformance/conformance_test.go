@@ -1,17 +1,15 @@
 package conformance
 
 import (
-	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/vigilhq/vigil/scenarios/solanasim"
+	"github.com/vigilhq/vigil/scenarios/solanasim/solanasimtest"
 )
 
 func TestMain(m *testing.M) {
@@ -38,31 +36,13 @@ var goleakOptions = []goleak.Option{
 // slots, so finalization (32 slots) and blockhash expiry (151) take
 // seconds.
 func TestSimulator(t *testing.T) {
-	sim := solanasim.New(solanasim.Options{SlotInterval: 10 * time.Millisecond, Seed: 12})
-	rpcSrv := httptest.NewServer(sim.Handler())
-	wsSrv := httptest.NewServer(sim.PubSubHandler())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sim.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run() = %v, want nil", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Errorf("Run did not return within 10s of cancel")
-		}
-		wsSrv.Close()
-		rpcSrv.Close()
-	})
+	node := solanasimtest.Start(t, solanasim.Options{SlotInterval: 10 * time.Millisecond, Seed: 12})
 	Run(t, Config{
-		RPC:           rpcSrv.URL,
-		WS:            "ws" + strings.TrimPrefix(wsSrv.URL, "http"),
+		RPC:           node.RPC,
+		WS:            node.WS,
 		ConfirmWithin: 2 * time.Second,
 		Timeout:       20 * time.Second,
-		ProgramID:     sim.ProgramID(),
+		ProgramID:     node.Sim.ProgramID(),
 		Expiry:        true,
 	})
 }
