@@ -30,6 +30,16 @@ fi
 set -e
 go vet ./...
 go test -race -count=1 -timeout 20m ./...
+# go test hides a passing package's output: repeat the conformance suite's
+# loud line here (scenarios/solanasim/conformance, TestValidatorImage).
+case "${VIGIL_SOLANA_IMAGE:-}" in
+*solanasim*|"")
+	[ -n "${VIGIL_SOLANA_RPC:-}" ] || echo "test: CONFORMANCE: the Solana suite ran against the simulator only, not a real validator (set VIGIL_SOLANA_IMAGE to a local solana-test-validator/agave image; it is never pulled)" >&2 ;;
+*)
+	if ! docker image inspect "$VIGIL_SOLANA_IMAGE" >/dev/null 2>&1; then
+		echo "test: CONFORMANCE: $VIGIL_SOLANA_IMAGE is not present locally (never pulled): the Solana suite ran against the simulator only" >&2
+	fi ;;
+esac
 # Config loading on arbitrary bytes: no panic, bounded time and memory,
 # every refusal at file:line (watchdog/config/fuzz_test.go). 20 s.
 go test -run '^$' -fuzz '^FuzzLoad$' -fuzztime 20s ./watchdog/config/

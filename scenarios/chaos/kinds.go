@@ -142,6 +142,12 @@ func FaultTable() []FaultDef {
 		{Kind: "watchdog", Action: "kill", Reach: ReachAll, both: killWatchdog,
 			Stack: "SIGKILL the supervisor (`watchdog run`, the child of the stack container's PID 1 `watchdog init`)",
 			Local: "SIGKILL the pid behind the control socket (SO_PEERCRED)"},
+		solanaFault("behind", "getHealth answers -32005 behind by behind_slots", Param{Name: "behind_slots", Default: "150"}),
+		solanaFault("unknown", "getHealth answers -32005 with numSlotsBehind null: health unknown"),
+		solanaFault("stalled", "the slot stops advancing while getHealth says ok"),
+		solanaFault("slow", "every RPC answer is held for delay", Param{Name: "delay", Default: "2s"}),
+		solanaFault("pubsub_down", "every PubSub websocket is dropped and new ones refused; RPC stays healthy"),
+		solanaFault("pubsub_slow", "every PubSub notification is held for delay", Param{Name: "delay", Default: "2s"}),
 	}
 }
 

@@ -43,6 +43,9 @@ type Result struct {
 	Deviations []string
 	// Records are the faults journal's records.
 	Records []faults.Record
+	// Settlements is the chain check of reconapi's confirmed
+	// settlements; nil when the target has no Solana node.
+	Settlements *slo.SettlementResult
 }
 
 // Run runs s: steady state, load and probes, faults at their offsets (each
@@ -121,6 +124,9 @@ func (r *Runner) execute(ctx context.Context, s *Scenario, fj *faults.Journal, m
 	rec.stop()
 	res.Input = r.input(s, rec, windows)
 	if err := r.readBack(ctx, s, rec, res); err != nil {
+		return err
+	}
+	if err := r.checkSettlements(ctx, s, res); err != nil {
 		return err
 	}
 	obs := observed{samples: rec.obs.Samples(), events: rec.obs.Events(), healthy: healthy}

@@ -41,6 +41,12 @@ func StackTarget(ctx context.Context, s *stack.Stack) (*Target, error) {
 			t.URLs[name] = "http://" + name + stackHost
 		}
 	}
+	if s.Endpoints.SolanaDirectRPC != "" {
+		// Straight to the node, past Toxiproxy: the settlement check must
+		// see the chain even if a link fault were left behind.
+		endpoints[stack.Solana] = func(e stack.Endpoints) string { return e.SolanaDirectRPC }
+		t.SolanaRPC = "http://" + stack.Solana + stackHost
+	}
 	if s.Endpoints.Control != "" {
 		t.Control = &slo.Target{Name: stack.Control, URL: "http://" + stack.Control + stackHost + "/health"}
 	}
@@ -289,6 +295,7 @@ func (f *stackFaults) reset(ctx context.Context) error {
 		}
 		errs = append(errs, err)
 	}
+	errs = append(errs, f.resetSolana(ctx))
 	proxies, err := f.s.Toxi.Proxies()
 	if err != nil {
 		return errors.Join(append(errs, fmt.Errorf("toxiproxy: %w", err))...)

@@ -51,6 +51,10 @@ type Target struct {
 	// links or containers it talks to (postgres, solana). It gives every
 	// fault its blast radius (Radius); nil means ReferenceDepends.
 	Depends map[string][]string
+	// SolanaRPC, when set, is a Solana JSON-RPC URL (dialled through Dial)
+	// that no fault cuts: after each scenario every settlement reconapi
+	// reported confirmed must be on chain there (checkSettlements).
+	SolanaRPC string
 	// Control, when set, is an endpoint no fault can reach, probed on the
 	// same ticks as the services: when it fails too, the harness stalled
 	// (slo.MarkStalls).
@@ -64,7 +68,7 @@ func ReferenceDepends() map[string][]string {
 	return map[string][]string{
 		"pgapi":    {"postgres", "toxiproxy"},
 		"bankapi":  {"postgres", "toxiproxy"},
-		"reconapi": {"pgapi", "bankapi", "postgres", "solana", "toxiproxy"},
+		"reconapi": {"pgapi", "bankapi", "postgres", "solana", "solana-pubsub", "toxiproxy"},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -39,6 +40,15 @@ func (s *Server) Submit(ctx context.Context) (int64, error) {
 // returns; jobs a crashed predecessor left queued or running are failed at start.
 func (s *Server) Run(ctx context.Context) error {
 	defer s.client.CloseIdleConnections()
+	if s.settle != nil {
+		defer s.settle.close()
+	}
+	var tick <-chan time.Time
+	if s.cfg.Every > 0 {
+		t := time.NewTicker(s.cfg.Every)
+		defer t.Stop()
+		tick = t.C
+	}
 	if n, err := s.store.failStale(ctx); err != nil {
 		s.log.Warn("fail stale jobs", "error", err)
 	} else if n > 0 {
@@ -51,8 +61,24 @@ func (s *Server) Run(ctx context.Context) error {
 			return nil
 		case id := <-s.queue:
 			s.runJob(ctx, id)
+		case <-tick:
+			s.scheduled(ctx)
 		}
 	}
+}
+
+// scheduled runs one job on the worker, as Config.Every asks; it skips a
+// tick while submitted jobs wait, so the schedule never piles up.
+func (s *Server) scheduled(ctx context.Context) {
+	if len(s.queue) > 0 {
+		return
+	}
+	id, err := s.store.createJob(ctx)
+	if err != nil {
+		s.log.Error("create scheduled job", "error", err)
+		return
+	}
+	s.runJob(ctx, id)
 }
 
 func (s *Server) drain(ctx context.Context) {
@@ -77,6 +103,7 @@ func (s *Server) runJob(ctx context.Context, id int64) {
 	err := s.reconcile(jctx, id)
 	if err == nil {
 		log.Info("job succeeded")
+		s.settleJob(jctx, log, id)
 		return
 	}
 	if ctx.Err() != nil {
@@ -88,6 +115,20 @@ func (s *Server) runJob(ctx context.Context, id int64) {
 	if ferr := s.store.fail(cleanup, id, err); ferr != nil {
 		log.Error("record job failure", "error", ferr)
 	}
+}
+
+// settleJob records and confirms a succeeded job's settlement on Solana.
+// Solana is non-critical: a settlement that fails or stays unconfirmed is
+// recorded with its error and does not fail the job.
+func (s *Server) settleJob(ctx context.Context, log *slog.Logger, id int64) {
+	if s.settle == nil {
+		return
+	}
+	if err := s.settle.settle(ctx, id); err != nil {
+		log.Warn("settlement not confirmed", "error", err)
+		return
+	}
+	log.Info("settlement confirmed")
 }
 
 func (s *Server) reconcile(ctx context.Context, id int64) error {

@@ -1,16 +1,20 @@
 package recon_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	solanago "github.com/gagliardetto/solana-go"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/vigilhq/vigil/faults/pgtest"
 	"github.com/vigilhq/vigil/scenarios/bank"
@@ -18,37 +22,69 @@ import (
 	"github.com/vigilhq/vigil/scenarios/recon"
 	"github.com/vigilhq/vigil/scenarios/refapi"
 	"github.com/vigilhq/vigil/scenarios/refapi/refapitest"
+	"github.com/vigilhq/vigil/scenarios/solanasim"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// stack is the three services in-process on one real Postgres, plus a fake
-// Solana RPC node (a true edge) that can be made to drop every request.
+// stack is the three services in-process on one real Postgres, plus a real
+// in-process solanasim that can be made to drop every request (solanaDead)
+// or only sendTransaction (dropSend: the outcome of a send is then unknown
+// to reconapi).
 type stack struct {
 	pg         *pgtest.Server
 	pool       *pgxpool.Pool
 	pgapi      *httptest.Server
 	bankapi    *httptest.Server
 	recon      *httptest.Server
+	sim        *solanasim.Sim
 	solanaURL  string
 	solanaDead atomic.Bool
+	dropSend   atomic.Bool
 }
 
-func startStack(t *testing.T) *stack {
+// stackConfig adjusts reconapi's Config before it starts.
+type stackConfig func(*recon.Config)
+
+func startStack(t *testing.T, opts ...stackConfig) *stack {
 	t.Helper()
 	s := &stack{pg: pgtest.Require(t)}
 	s.pgapi, _ = refapitest.Serve(t, refapitest.Pool(t, s.pg.DSN, payments.App()), payments.App())
 	s.bankapi, _ = refapitest.Serve(t, refapitest.Pool(t, s.pg.DSN, bank.App()), bank.App())
+	s.sim = solanasim.New(solanasim.Options{SlotInterval: 20 * time.Millisecond})
+	simHandler := s.sim.Handler()
 	solana := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.solanaDead.Load() {
 			panic(http.ErrAbortHandler) // drop the connection without a reply
 		}
-		refapi.WriteJSON(w, http.StatusOK, map[string]any{"jsonrpc": "2.0", "id": 1, "result": "ok"})
+		if s.dropSend.Load() {
+			body, _ := io.ReadAll(r.Body)
+			if strings.Contains(string(body), `"sendTransaction"`) {
+				panic(http.ErrAbortHandler)
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		simHandler.ServeHTTP(w, r)
 	}))
-	t.Cleanup(solana.Close)
+	simCtx, stopSim := context.WithCancel(context.Background())
+	simDone := make(chan error, 1)
+	go func() { simDone <- s.sim.Run(simCtx) }()
+	t.Cleanup(func() {
+		stopSim()
+		<-simDone
+		solana.Close()
+	})
 	s.solanaURL = solana.URL
-	cfg := recon.Config{PgapiURL: s.pgapi.URL, BankapiURL: s.bankapi.URL, SolanaRPCURL: solana.URL}
+	key, err := solanago.NewRandomPrivateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := recon.Config{PgapiURL: s.pgapi.URL, BankapiURL: s.bankapi.URL, SolanaRPCURL: solana.URL,
+		SettlementKey: key, SettlementAccount: recon.DefaultSettlementAccount(), ConfirmWithin: 5 * time.Second}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	s.pool = refapitest.Pool(t, s.pg.DSN, recon.App(cfg))
 	var svc refapi.Service
 	s.recon, svc = refapitest.Serve(t, s.pool, recon.App(cfg))

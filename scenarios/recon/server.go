@@ -1,6 +1,8 @@
 package recon
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -19,6 +21,7 @@ type Server struct {
 	log    *slog.Logger
 	client *http.Client
 	queue  chan int64
+	settle *settler // nil without Config.SettlementKey
 }
 
 var (
@@ -28,21 +31,30 @@ var (
 
 // New returns a Server; jobs run only while its Run is running.
 func New(cfg Config, pool *pgxpool.Pool, log *slog.Logger) *Server {
-	return &Server{
+	s := &Server{
 		cfg:    cfg,
 		pool:   pool,
-		store:  store{pool},
+		store:  store{pool: pool, owner: newOwner()},
 		log:    log,
 		client: &http.Client{Timeout: 30 * time.Second},
 		queue:  make(chan int64, QueueSize),
 	}
+	if len(cfg.SettlementKey) > 0 {
+		if cfg.SettlementAccount.IsZero() {
+			cfg.SettlementAccount = DefaultSettlementAccount()
+		}
+		s.settle = newSettler(cfg, s.store, log)
+	}
+	return s
 }
 
-// Handler routes POST /recon/jobs, GET /recon/jobs/{id} and GET /recon/health.
+// Handler routes POST /recon/jobs, GET /recon/jobs/{id}, GET
+// /recon/settlements/{job id} and GET /recon/health.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /recon/jobs", s.submit)
 	mux.Handle("GET /recon/jobs/{id}", refapi.GetByID(s.log, "job", s.store.job))
+	mux.Handle("GET /recon/settlements/{id}", refapi.GetByID(s.log, "settlement for job", s.store.settlement))
 	mux.Handle("GET /recon/health", refapi.HealthHandler(s.Components()...))
 	return mux
 }
@@ -63,4 +75,11 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	default:
 		refapi.WriteJSON(w, http.StatusAccepted, Accepted{ID: id})
 	}
+}
+
+// newOwner returns a token unique to this Server, marking its jobs.
+func newOwner() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
 }

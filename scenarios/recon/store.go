@@ -35,12 +35,16 @@ type Job struct {
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }
 
-// store wraps the recon tables on a pool it does not own.
-type store struct{ pool *pgxpool.Pool }
+// store wraps the recon tables on a pool it does not own. owner marks the
+// jobs this process created (failStale leaves them alone).
+type store struct {
+	pool  *pgxpool.Pool
+	owner string
+}
 
 func (s store) createJob(ctx context.Context) (int64, error) {
 	var id int64
-	err := s.pool.QueryRow(ctx, `INSERT INTO recon_jobs DEFAULT VALUES RETURNING id`).Scan(&id)
+	err := s.pool.QueryRow(ctx, `INSERT INTO recon_jobs (owner) VALUES ($1) RETURNING id`, s.owner).Scan(&id)
 	return id, err
 }
 
@@ -63,11 +67,13 @@ func (s store) fail(ctx context.Context, id int64, cause error) error {
 	return err
 }
 
-// failStale fails jobs a previous process left queued or running.
+// failStale fails jobs a previous process left queued or running. Jobs
+// of this process are left alone: one may have been submitted before the
+// worker started (TestBinaryRunsJobsAndStops failed that way under -race).
 func (s store) failStale(ctx context.Context) (int64, error) {
 	tag, err := s.pool.Exec(ctx, `UPDATE recon_jobs SET status = 'failed', finished_at = now(),
 		error = 'interrupted: reconapi stopped before the job finished; start a new job'
-		WHERE status IN ('queued', 'running')`)
+		WHERE status IN ('queued', 'running') AND owner <> $1`, s.owner)
 	return tag.RowsAffected(), err
 }
 

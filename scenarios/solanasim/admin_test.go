@@ -22,6 +22,8 @@ func TestAdminEndpoint(t *testing.T) {
 		{"slow default delay", `{"mode":"slow"}`, `{"mode":"slow","delay":"2s"}`, ""},
 		{"slow with delay drops lag", `{"mode":"slow","behind_slots":5,"delay":"250ms"}`, `{"mode":"slow","delay":"250ms"}`, ""},
 		{"healthy", `{"mode":"healthy"}`, `{"mode":"healthy"}`, ""},
+		{"pubsub_down", `{"mode":"pubsub_down"}`, `{"mode":"pubsub_down"}`, ""},
+		{"pubsub_slow default delay", `{"mode":"pubsub_slow"}`, `{"mode":"pubsub_slow","delay":"2s"}`, ""},
 		{"unknown mode name", `{"mode":"sleepy"}`, "", "use one of healthy"},
 		{"missing mode", `{"behind_slots":3}`, "", `missing "mode"`},
 		{"typo field", `{"mode":"behind","behind_slot":3}`, "", "unknown field"},
@@ -66,6 +68,8 @@ func TestConditionJSONRoundTrip(t *testing.T) {
 		{Mode: ModeUnknown},
 		{Mode: ModeStalled},
 		{Mode: ModeSlow, Delay: 1500 * time.Millisecond},
+		{Mode: ModePubSubDown},
+		{Mode: ModePubSubSlow, Delay: 250 * time.Millisecond},
 	} {
 		b, err := json.Marshal(c)
 		if err != nil {

@@ -25,9 +25,20 @@ const (
 	ModeStalled
 	// ModeSlow delays every RPC and /health answer by Condition.Delay.
 	ModeSlow
+	// ModePubSubDown drops every websocket connection when it is set and
+	// refuses new ones (503) while it lasts; RPC stays healthy and the
+	// slot advances. A validator whose PubSub service died looks so.
+	ModePubSubDown
+	// ModePubSubSlow holds every PubSub notification for Condition.Delay
+	// before it is written (subscribe answers are not held); RPC stays
+	// fast.
+	ModePubSubSlow
 )
 
-var modeNames = [...]string{"healthy", "behind", "unknown", "stalled", "slow"}
+var modeNames = [...]string{"healthy", "behind", "unknown", "stalled", "slow", "pubsub_down", "pubsub_slow"}
+
+// modeList is the names for error messages.
+const modeList = "healthy, behind, unknown, stalled, slow, pubsub_down, pubsub_slow"
 
 // String returns the mode's admin-endpoint name.
 func (m Mode) String() string {
@@ -44,7 +55,7 @@ func ParseMode(s string) (Mode, error) {
 			return Mode(i), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown mode %q: use one of healthy, behind, unknown, stalled, slow", s)
+	return 0, fmt.Errorf("unknown mode %q: use one of %s", s, modeList)
 }
 
 // MarshalText encodes the mode by name.
@@ -69,15 +80,16 @@ type Condition struct {
 	// BehindSlots is the lag reported in ModeBehind.
 	// Default: DefaultBehindSlots.
 	BehindSlots uint64
-	// Delay is the per-answer delay in ModeSlow, at most MaxSlowDelay.
-	// Default: DefaultSlowDelay.
+	// Delay is the per-answer delay in ModeSlow and the per-notification
+	// delay in ModePubSubSlow, at most MaxSlowDelay. Default:
+	// DefaultSlowDelay.
 	Delay time.Duration
 }
 
 // Validate reports a knob that cannot be honoured.
 func (c Condition) Validate() error {
-	if c.Mode < ModeHealthy || c.Mode > ModeSlow {
-		return fmt.Errorf("unknown mode %d: use one of healthy, behind, unknown, stalled, slow", int(c.Mode))
+	if c.Mode < ModeHealthy || int(c.Mode) >= len(modeNames) {
+		return fmt.Errorf("unknown mode %d: use one of %s", int(c.Mode), modeList)
 	}
 	if c.Delay < 0 || c.Delay > MaxSlowDelay {
 		return fmt.Errorf("delay %s out of range: use a duration between 0 and %s", c.Delay, MaxSlowDelay)
@@ -94,7 +106,7 @@ func (c Condition) withDefaults() Condition {
 			c.BehindSlots = DefaultBehindSlots
 		}
 		c.Delay = 0
-	case ModeSlow:
+	case ModeSlow, ModePubSubSlow:
 		if c.Delay == 0 {
 			c.Delay = DefaultSlowDelay
 		}
@@ -134,7 +146,7 @@ func (c *Condition) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("%w: send {\"mode\":\"behind\",\"behind_slots\":200,\"delay\":\"2s\"}", err)
 	}
 	if in.Mode == nil {
-		return fmt.Errorf(`missing "mode": use one of healthy, behind, unknown, stalled, slow`)
+		return fmt.Errorf(`missing "mode": use one of %s`, modeList)
 	}
 	out := Condition{Mode: *in.Mode, BehindSlots: in.BehindSlots}
 	if in.Delay != "" {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -19,6 +20,9 @@ type hub struct {
 	upgrader websocket.Upgrader
 	parsers  map[string]subscribeParser
 	unsubs   map[string]subKind
+	// condition is the Sim's health setting (ModePubSubDown refuses
+	// connections, ModePubSubSlow holds notifications); nil: healthy.
+	condition func() Condition
 
 	mu       sync.Mutex
 	closed   bool
@@ -53,6 +57,10 @@ func newHub(l *ledger, queue int, log *slog.Logger) *hub {
 func (s *Sim) PubSubHandler() http.Handler { return s.pubsub }
 
 func (h *hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.mode().Mode == ModePubSubDown {
+		http.Error(w, "solanasim PubSub is down (admin mode pubsub_down): reconnect later", http.StatusServiceUnavailable)
+		return
+	}
 	if !h.enter() {
 		http.Error(w, "solanasim is stopping: reconnect after it restarts", http.StatusServiceUnavailable)
 		return
@@ -75,6 +83,26 @@ func (h *hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	wg.Wait()
 }
 
+// mode returns the Sim's condition (healthy without one).
+func (h *hub) mode() Condition {
+	if h.condition == nil {
+		return Condition{}
+	}
+	return h.condition()
+}
+
+// dropAll closes every live connection (their handlers then return and
+// unregister them) and returns how many there were. New connections are
+// still let in; ModePubSubDown refuses them in ServeHTTP.
+func (h *hub) dropAll() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.conns {
+		c.kill()
+	}
+	return len(h.conns)
+}
+
 // enter counts a handler in unless the hub is closed.
 func (h *hub) enter() bool {
 	h.mu.Lock()
@@ -89,7 +117,7 @@ func (h *hub) enter() bool {
 func (h *hub) register(c *conn) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closed {
+	if h.closed || h.mode().Mode == ModePubSubDown {
 		return false
 	}
 	h.conns[c] = struct{}{}
@@ -130,7 +158,12 @@ func (h *hub) closeAll() {
 // sendLocked queues msg on c; a connection whose queue is full is a
 // subscriber that does not read: it is dropped, never waited for.
 func (h *hub) sendLocked(c *conn, msg []byte) {
-	if !c.offer(msg) {
+	h.sendAtLocked(c, msg, time.Time{})
+}
+
+// sendAtLocked queues msg on c, to be written no earlier than at.
+func (h *hub) sendAtLocked(c *conn, msg []byte, at time.Time) {
+	if !c.offer(outgoing{msg: msg, at: at}) {
 		h.log.Warn("solanasim pubsub subscriber dropped: queue full", "queue", h.queue, "remote", c.remote)
 		c.kill()
 	}

@@ -17,7 +17,7 @@ const pubsubWriteWait = 10 * time.Second
 type conn struct {
 	ws     *websocket.Conn
 	remote string
-	out    chan []byte
+	out    chan outgoing
 	dead   chan struct{}
 	once   sync.Once
 }
@@ -25,12 +25,19 @@ type conn struct {
 func newConn(ws *websocket.Conn, queue int) *conn {
 	return &conn{
 		ws: ws, remote: ws.RemoteAddr().String(),
-		out: make(chan []byte, queue), dead: make(chan struct{}),
+		out: make(chan outgoing, queue), dead: make(chan struct{}),
 	}
 }
 
+// outgoing is one queued message and the earliest time to write it (zero:
+// at once; ModePubSubSlow holds notifications).
+type outgoing struct {
+	msg []byte
+	at  time.Time
+}
+
 // offer queues msg without blocking; false means the queue is full.
-func (c *conn) offer(msg []byte) bool {
+func (c *conn) offer(msg outgoing) bool {
 	select {
 	case <-c.dead:
 		return true // going away anyway: nothing to drop
@@ -58,12 +65,31 @@ func (c *conn) writeLoop() {
 		case <-c.dead:
 			return
 		case msg := <-c.out:
+			if !c.hold(msg.at) {
+				return
+			}
 			_ = c.ws.SetWriteDeadline(time.Now().Add(pubsubWriteWait))
-			if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+			if err := c.ws.WriteMessage(websocket.TextMessage, msg.msg); err != nil {
 				c.kill()
 				return
 			}
 		}
+	}
+}
+
+// hold waits until at; false means the connection died meanwhile.
+func (c *conn) hold(at time.Time) bool {
+	d := time.Until(at)
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-c.dead:
+		return false
 	}
 }
 

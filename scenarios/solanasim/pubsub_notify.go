@@ -2,6 +2,7 @@ package solanasim
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/gagliardetto/solana-go"
 )
@@ -58,7 +59,11 @@ func (h *hub) notifyLocked(sub *subscription, result any) {
 		h.log.Error("solanasim pubsub: encode notification", "kind", sub.kind.String(), "err", err)
 		return
 	}
-	h.sendLocked(sub.conn, b)
+	var at time.Time
+	if c := h.mode(); c.Mode == ModePubSubSlow {
+		at = time.Now().Add(c.Delay)
+	}
+	h.sendAtLocked(sub.conn, b, at)
 }
 
 // publish tells every subscription about one slot tick. It only queues

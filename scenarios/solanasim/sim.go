@@ -56,6 +56,7 @@ func New(opts Options) *Sim {
 		s.keys.faucet.PublicKey(): {lamports: faucetLamports, owner: solana.SystemProgramID},
 	})
 	s.pubsub = newHub(s.ledger, opts.PubSubQueue, opts.Logger)
+	s.pubsub.condition = s.Condition
 	s.methods = s.rpcMethods()
 	return s
 }
@@ -180,6 +181,11 @@ func (s *Sim) SetCondition(c Condition) (Condition, error) {
 	s.condMu.Lock()
 	s.cond = c
 	s.condMu.Unlock()
+	if c.Mode == ModePubSubDown {
+		// Set first, then drop: a client reconnecting at once is refused.
+		n := s.pubsub.dropAll()
+		s.log.Info("solanasim pubsub down: dropped every websocket", "connections", n)
+	}
 	s.log.Info("solanasim mode changed", "mode", c.Mode.String(), "behind_slots", c.BehindSlots, "delay", c.Delay)
 	return c, nil
 }

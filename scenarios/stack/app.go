@@ -23,6 +23,7 @@ func (s *Stack) startApp(ctx context.Context) error {
 		env: map[string]string{
 			"DATABASE_URL":   s.dsn(Toxiproxy + ":8666"),
 			"SOLANA_RPC_URL": s.Endpoints.SolanaInternalRPC,
+			"SOLANA_WS_URL":  s.Endpoints.SolanaInternalPubSub,
 		},
 		ports: []string{appWatchdogPort, "5101/tcp", "5102/tcp", "5103/tcp"},
 		// Any HTTP answer: the watchdog's /health may say 503 while its

@@ -32,6 +32,10 @@ type Endpoints struct {
 	SolanaDirectRPC string
 	// SolanaInternalRPC is SolanaRPC as seen from the stack network.
 	SolanaInternalRPC string
+	// SolanaPubSub is the PubSub websocket (ws://) through Toxiproxy (proxy
+	// ProxySolanaPubSub); SolanaDirectPubSub bypasses it;
+	// SolanaInternalPubSub is SolanaPubSub as seen from the stack network.
+	SolanaPubSub, SolanaDirectPubSub, SolanaInternalPubSub string
 
 	// App: the watchdog's API and the three services in the stack container.
 	WatchdogAPI, PgAPI, BankAPI, ReconAPI string
@@ -65,6 +69,9 @@ func (s *Stack) Refresh(ctx context.Context) error {
 		set(&e.SolanaRPC, Toxiproxy, toxiproxySolanaPort, "http://%s")
 		set(&e.SolanaDirectRPC, Solana, solanaPort, "http://%s")
 		e.SolanaInternalRPC = "http://" + Toxiproxy + ":8667"
+		set(&e.SolanaPubSub, Toxiproxy, toxiproxyPubSubPort, "ws://%s")
+		set(&e.SolanaDirectPubSub, Solana, solanaPubSubPort, "ws://%s")
+		e.SolanaInternalPubSub = "ws://" + Toxiproxy + ":8668"
 	}
 	if s.containers[Control] != nil {
 		set(&e.Control, Control, solanaPort, "http://%s")

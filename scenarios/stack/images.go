@@ -25,7 +25,16 @@ func (s *Stack) checkImages(ctx context.Context) error {
 	if s.opts.Solana == SolanaOff {
 		return nil
 	}
-	err := s.requireImage(ctx, s.opts.SolanaImage)
+	opts, warning, err := chooseSolana(s.opts, s.present(ctx))
+	if err != nil {
+		return err
+	}
+	if warning != "" {
+		s.log.Warn(warning)
+		s.solanaNote = warning
+	}
+	s.opts = opts
+	err = s.requireImage(ctx, s.opts.SolanaImage)
 	if err != nil && s.opts.Solana == SolanaAuto {
 		s.log.Warn("no Solana RPC in this stack", "err", err)
 		s.opts.Solana = SolanaOff

@@ -11,7 +11,10 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 )
 
-const solanaPort = "8899/tcp"
+const (
+	solanaPort       = "8899/tcp"
+	solanaPubSubPort = "8900/tcp" // PubSub (websocket), RPC port + 1
+)
 
 // ValidatorCommand returns the command that runs a real validator in an
 // upstream image (see docs/stack.md); it replaces the image's entrypoint.
@@ -37,8 +40,8 @@ func (s *Stack) startSolana(ctx context.Context) error {
 	sp := spec{
 		name:    Solana,
 		image:   s.opts.SolanaImage,
-		env:     map[string]string{"SOLANASIM_LISTEN": "0.0.0.0:8899"},
-		ports:   []string{solanaPort},
+		env:     map[string]string{"SOLANASIM_LISTEN": "0.0.0.0:8899", "SOLANASIM_WS_LISTEN": "0.0.0.0:8900"},
+		ports:   []string{solanaPort, solanaPubSubPort},
 		wait:    healthyRPC(),
 		timeout: s.opts.StartTimeout,
 	}

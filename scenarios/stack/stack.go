@@ -46,6 +46,7 @@ type Stack struct {
 	network    *testcontainers.DockerNetwork
 	containers map[string]*testcontainers.DockerContainer
 	signals    *signalGuard
+	solanaNote string // why the simulator runs instead of the asked validator
 
 	downOnce sync.Once
 	downErr  error

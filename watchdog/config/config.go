@@ -239,6 +239,7 @@ type SolanaCheck struct {
 	Reference   string        `yaml:"reference"`    // reference RPC URL
 	Program     string        `yaml:"program"`      // program id that must exist and be executable
 	AllowBehind bool          `yaml:"allow_behind"` // treat -32005 behind as passing
+	PubSub      *SolanaPubSub `yaml:"pubsub"`       // opt-in: slot notifications must flow (solana_pubsub.go)
 }
 
 // ProcessCheck bounds the service's process group resources.

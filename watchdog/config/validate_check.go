@@ -112,6 +112,7 @@ func (v *validator) checkKind(p string, c *Check) {
 		if c.Solana.Reference != "" {
 			v.url(p+".solana.reference", c.Solana.Reference)
 		}
+		v.solanaPubSub(p, c)
 	}
 }
 

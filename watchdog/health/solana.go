@@ -34,6 +34,7 @@ type solanaChecker struct {
 	hasProg bool
 	now     func() time.Time
 	closers []io.Closer
+	pubsub  *pubsubProbe // nil unless cfg.PubSub is set
 
 	mu         sync.Mutex
 	lastSlot   uint64
@@ -64,6 +65,13 @@ func newSolana(cfg config.SolanaCheck) (*solanaChecker, error) {
 		}
 		s.program, s.hasProg = pk, true
 	}
+	if cfg.PubSub != nil {
+		u, err := cfg.PubSubURL()
+		if err != nil {
+			return nil, fmt.Errorf("solana.pubsub: %w", err)
+		}
+		s.pubsub = newPubSubProbe(u, cfg.PubSub.Within)
+	}
 	return s, nil
 }
 
@@ -85,7 +93,8 @@ func (s *solanaChecker) Close() error {
 	return nil
 }
 
-// Check runs getHealth, the slot-advance and lag checks, then the program check.
+// Check runs getHealth, the slot-advance and lag checks, the program check,
+// then (opt-in) the PubSub probe.
 func (s *solanaChecker) Check(ctx context.Context) (string, error) {
 	detail := ""
 	if err := s.health(ctx); err != nil {
@@ -114,6 +123,13 @@ func (s *solanaChecker) Check(ctx context.Context) (string, error) {
 			return detail, err
 		}
 		detail += " program ok"
+	}
+	if s.pubsub != nil {
+		slot, took, err := s.pubsub.check(ctx)
+		if err != nil {
+			return detail, err
+		}
+		detail += fmt.Sprintf(" pubsub slot %d in %s", slot, took.Round(time.Millisecond))
 	}
 	return detail, nil
 }

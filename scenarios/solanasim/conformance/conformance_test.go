@@ -1,51 +1,48 @@
 package conformance
 
 import (
-	"context"
-	"net/http/httptest"
+	"fmt"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/vigilhq/vigil/scenarios/solanasim"
+	"github.com/vigilhq/vigil/scenarios/solanasim/solanasimtest"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	code := m.Run()
+	report(os.Stderr, againstValidator.Load())
+	if code == 0 {
+		if err := goleak.Find(goleakOptions...); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: errors on successful test run: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// goleakOptions ignores idle keep-alive connections of library HTTP
+// clients (testcontainers' wait strategy) that the validator test cannot
+// close.
+var goleakOptions = []goleak.Option{
+	goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
+	goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
 }
 
 // TestSimulator runs the suite against an in-process simulator with 10 ms
 // slots, so finalization (32 slots) and blockhash expiry (151) take
 // seconds.
 func TestSimulator(t *testing.T) {
-	sim := solanasim.New(solanasim.Options{SlotInterval: 10 * time.Millisecond, Seed: 12})
-	rpcSrv := httptest.NewServer(sim.Handler())
-	wsSrv := httptest.NewServer(sim.PubSubHandler())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sim.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run() = %v, want nil", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Errorf("Run did not return within 10s of cancel")
-		}
-		wsSrv.Close()
-		rpcSrv.Close()
-	})
+	node := solanasimtest.Start(t, solanasim.Options{SlotInterval: 10 * time.Millisecond, Seed: 12})
 	Run(t, Config{
-		RPC:           rpcSrv.URL,
-		WS:            "ws" + strings.TrimPrefix(wsSrv.URL, "http"),
+		RPC:           node.RPC,
+		WS:            node.WS,
 		ConfirmWithin: 2 * time.Second,
 		Timeout:       20 * time.Second,
-		ProgramID:     sim.ProgramID(),
+		ProgramID:     node.Sim.ProgramID(),
 		Expiry:        true,
 	})
 }
@@ -66,5 +63,6 @@ func TestValidator(t *testing.T) {
 			t.Fatalf("derive the PubSub URL from VIGIL_SOLANA_RPC: %v: set VIGIL_SOLANA_WS", err)
 		}
 	}
+	againstValidator.Store(true)
 	Run(t, Config{RPC: rpcURL, WS: wsURL, Timeout: 3 * time.Minute, Expiry: os.Getenv("VIGIL_SOLANA_EXPIRY") == "1"})
 }
