@@ -6,13 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/gagliardetto/solana-go"
-	"github.com/gagliardetto/solana-go/rpc"
-	"github.com/gagliardetto/solana-go/rpc/jsonrpc"
+	"github.com/mr-tron/base58"
 
 	"github.com/vigilhq/vigil/watchdog/config"
 )
@@ -28,12 +27,11 @@ const codeNodeUnhealthy = -32005
 // guards them so concurrent Check calls stay safe (a Monitor makes none).
 type solanaChecker struct {
 	cfg     config.SolanaCheck
-	node    *rpc.Client
-	ref     *rpc.Client // nil without Reference
-	program solana.PublicKey
-	hasProg bool
+	node    *solanaRPC
+	ref     *solanaRPC // nil without Reference
+	program string     // base58 program id; "" for no program check
 	now     func() time.Time
-	closers []io.Closer
+	closers []*http.Client
 	pubsub  *pubsubProbe // nil unless cfg.PubSub is set
 
 	mu         sync.Mutex
@@ -59,11 +57,10 @@ func newSolana(cfg config.SolanaCheck) (*solanaChecker, error) {
 		s.ref = s.client(cfg.Reference)
 	}
 	if cfg.Program != "" {
-		pk, err := solana.PublicKeyFromBase58(cfg.Program)
-		if err != nil {
-			return nil, fmt.Errorf("solana.program %q is not a base58 public key: %w", cfg.Program, err)
+		if b, err := base58.Decode(cfg.Program); err != nil || len(b) != 32 {
+			return nil, fmt.Errorf("solana.program %q is not a base58 public key (32 bytes): copy the program id as the explorer shows it", cfg.Program)
 		}
-		s.program, s.hasProg = pk, true
+		s.program = cfg.Program
 	}
 	if cfg.PubSub != nil {
 		u, err := cfg.PubSubURL()
@@ -75,20 +72,18 @@ func newSolana(cfg config.SolanaCheck) (*solanaChecker, error) {
 	return s, nil
 }
 
-// client builds an RPC client on our own http.Client: solana-go's default
-// has a 5-minute timeout, and ours keeps no idle connections.
-func (s *solanaChecker) client(url string) *rpc.Client {
-	rc := jsonrpc.NewClientWithOpts(url, &jsonrpc.RPCClientOpts{HTTPClient: newHTTPClient(false)})
-	if c, ok := rc.(io.Closer); ok {
-		s.closers = append(s.closers, c)
-	}
-	return rpc.NewWithCustomRPCClient(rc)
+// client builds an RPC client on the checks' own http.Client, which keeps
+// no idle connections.
+func (s *solanaChecker) client(url string) *solanaRPC {
+	hc := newHTTPClient(false)
+	s.closers = append(s.closers, hc)
+	return &solanaRPC{url: url, client: hc}
 }
 
 // Close releases the RPC clients' connections.
 func (s *solanaChecker) Close() error {
 	for _, c := range s.closers {
-		_ = c.Close()
+		c.CloseIdleConnections()
 	}
 	return nil
 }
@@ -103,7 +98,7 @@ func (s *solanaChecker) Check(ctx context.Context) (string, error) {
 		}
 		detail = err.Error() + " (allowed) "
 	}
-	slot, err := s.node.GetSlot(ctx, rpc.CommitmentProcessed)
+	slot, err := s.node.slot(ctx)
 	if err != nil {
 		return "", rpcErr(ctx, "getSlot", err)
 	}
@@ -118,7 +113,7 @@ func (s *solanaChecker) Check(ctx context.Context) (string, error) {
 		}
 		detail += fmt.Sprintf(" lag %d", lag)
 	}
-	if s.hasProg {
+	if s.program != "" {
 		if err := s.programOK(ctx); err != nil {
 			return detail, err
 		}
@@ -145,14 +140,15 @@ func isBehind(err error) bool {
 }
 
 func (s *solanaChecker) health(ctx context.Context) error {
-	out, err := s.node.GetHealth(ctx)
+	var out string
+	err := s.node.call(ctx, "getHealth", nil, &out)
 	if err == nil {
-		if out != rpc.HealthOk {
-			return fmt.Errorf("getHealth answered %q, want %q", out, rpc.HealthOk)
+		if out != "ok" {
+			return fmt.Errorf("getHealth answered %q, want \"ok\"", out)
 		}
 		return nil
 	}
-	var re *jsonrpc.RPCError
+	var re *rpcError
 	if !errors.As(err, &re) || re.Code != codeNodeUnhealthy {
 		return rpcErr(ctx, "getHealth", err)
 	}
@@ -163,19 +159,14 @@ func (s *solanaChecker) health(ctx context.Context) error {
 }
 
 // slotsBehind extracts data.numSlotsBehind; ok is false when absent or null.
-func slotsBehind(data any) (int64, bool) {
-	m, ok := data.(map[string]any)
-	if !ok {
+func slotsBehind(data json.RawMessage) (int64, bool) {
+	var d struct {
+		NumSlotsBehind *int64 `json:"numSlotsBehind"`
+	}
+	if json.Unmarshal(data, &d) != nil || d.NumSlotsBehind == nil {
 		return 0, false
 	}
-	switch v := m["numSlotsBehind"].(type) {
-	case json.Number:
-		n, err := v.Int64()
-		return n, err == nil
-	case float64:
-		return int64(v), true
-	}
-	return 0, false
+	return *d.NumSlotsBehind, true
 }
 
 // advanced records slot and fails when it has not grown for SlotAdvance.
@@ -199,7 +190,7 @@ func (s *solanaChecker) advanced(slot uint64) error {
 }
 
 func (s *solanaChecker) lag(ctx context.Context, slot uint64) (uint64, error) {
-	refSlot, err := s.ref.GetSlot(ctx, rpc.CommitmentProcessed)
+	refSlot, err := s.ref.slot(ctx)
 	if err != nil {
 		return 0, rpcErr(ctx, "getSlot on reference "+s.cfg.Reference, err)
 	}
@@ -214,23 +205,23 @@ func (s *solanaChecker) lag(ctx context.Context, slot uint64) (uint64, error) {
 }
 
 func (s *solanaChecker) programOK(ctx context.Context) error {
-	acc, err := s.node.GetAccountInfo(ctx, s.program)
-	if errors.Is(err, rpc.ErrNotFound) {
+	acc, err := s.node.accountInfo(ctx, s.program)
+	if err != nil {
+		return rpcErr(ctx, "getAccountInfo "+s.program, err)
+	}
+	if acc == nil {
 		return fmt.Errorf("program %s not deployed: deploy it or fix solana.program", s.program)
 	}
-	if err != nil {
-		return rpcErr(ctx, "getAccountInfo "+s.program.String(), err)
-	}
-	if acc.Value == nil || !acc.Value.Executable {
+	if !acc.Executable {
 		return fmt.Errorf("program %s is an account but not executable: it is not a deployed program", s.program)
 	}
 	return nil
 }
 
-// rpcErr turns solana-go errors (whose RPCError prints as a struct dump)
-// into one line.
+// rpcErr says which call failed: a JSON-RPC error as its code and
+// message, anything else as a timeout or transport error.
 func rpcErr(ctx context.Context, what string, err error) error {
-	var re *jsonrpc.RPCError
+	var re *rpcError
 	if errors.As(err, &re) {
 		return fmt.Errorf("%s: rpc error %d: %s", what, re.Code, strings.TrimSpace(re.Message))
 	}
