@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -54,7 +55,7 @@ func (t *tracker) apply(c change, now time.Time) []Alert {
 	defer t.mu.Unlock()
 	if c.op == opClearService {
 		var out []Alert
-		for _, k := range t.sortedKeys() {
+		for _, k := range slices.Sorted(maps.Keys(t.problems)) {
 			p := t.problems[k]
 			if p.service == c.service && p.active {
 				out = t.clear(p, c.ev, now, out)
@@ -106,7 +107,7 @@ func (t *tracker) tick(now time.Time) []Alert {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var out []Alert
-	for _, k := range t.sortedKeys() {
+	for _, k := range slices.Sorted(maps.Keys(t.problems)) {
 		p := t.problems[k]
 		t.prune(p, now)
 		switch {
@@ -169,13 +170,4 @@ func (t *tracker) prune(p *problem, now time.Time) {
 		i++
 	}
 	p.sent = p.sent[i:]
-}
-
-func (t *tracker) sortedKeys() []string {
-	keys := make([]string, 0, len(t.problems))
-	for k := range t.problems {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
