@@ -31,7 +31,7 @@ func (s *service) facts() facts {
 	s.mu.Lock()
 	state := s.snap.State
 	s.mu.Unlock()
-	return facts{state: state, want: s.want, running: s.proc != nil, retrying: s.timerC != nil, cfg: s.cfg, deps: s.deps}
+	return facts{state: state, want: s.want, running: s.proc != nil, retrying: s.pace.timerC != nil, cfg: s.cfg, deps: s.deps}
 }
 
 // carry does what d says about ev, in the order decision documents. It
@@ -54,13 +54,13 @@ func (s *service) carry(ctx context.Context, ev event, d decision) (event, bool)
 		s.setState(st, d.reason)
 	}
 	if ev.kind == evStartLimit {
-		s.publish(Event{Kind: EventStartLimit, Severity: SeverityCritical, Reason: ev.reason, Attempt: s.attempt})
+		s.publish(Event{Kind: EventStartLimit, Severity: SeverityCritical, Reason: ev.reason, Attempt: s.pace.attempt})
 	}
 	if d.resetBackoff {
-		s.backoff = newBackoff(s.cfg.Restart.Backoff, s.rng)
+		s.pace.backoff = newBackoff(s.cfg.Restart.Backoff, s.pace.rng)
 	}
 	if d.clearStarts {
-		s.starts = nil
+		s.pace.starts = nil
 	}
 	if d.wait != "" {
 		s.mu.Lock()
@@ -70,7 +70,7 @@ func (s *service) carry(ctx context.Context, ev event, d decision) (event, bool)
 	switch d.next {
 	case nextStart:
 		if d.announce != "" {
-			s.attempt = 0
+			s.pace.attempt = 0
 			s.publish(Event{Kind: EventRestart, Reason: d.announce, Attempt: 0})
 		}
 		return s.start(ctx)
@@ -92,12 +92,12 @@ func (s *service) retryAfterBackoff(ev event, d decision) {
 			s.reportConflict(hs) // it most likely failed to bind
 		}
 	}
-	delay, _ := s.backoff.Next()
-	s.attempt++
+	delay, _ := s.pace.backoff.Next()
+	s.pace.attempt++
 	reason := d.reason
 	if d.announce != "" {
-		s.publish(Event{Kind: EventRestart, Reason: fmt.Sprintf("%s after %s up; restarting in %s", d.announce, ev.uptime.Round(time.Millisecond), delay.Round(time.Millisecond)), Attempt: s.attempt})
-		reason = fmt.Sprintf("%s; restart %d in %s", d.announce, s.attempt, delay.Round(time.Millisecond))
+		s.publish(Event{Kind: EventRestart, Reason: fmt.Sprintf("%s after %s up; restarting in %s", d.announce, ev.uptime.Round(time.Millisecond), delay.Round(time.Millisecond)), Attempt: s.pace.attempt})
+		reason = fmt.Sprintf("%s; restart %d in %s", d.announce, s.pace.attempt, delay.Round(time.Millisecond))
 	}
 	s.setState(StateBackoff, reason)
 	s.setTimer(delay)
@@ -128,10 +128,10 @@ func (s *service) start(ctx context.Context) (event, bool) {
 	if err != nil {
 		s.publish(Event{Kind: EventError, Severity: SeverityCritical, Reason: "start failed: " + err.Error()})
 		s.log.Error("start failed", "err", s.cfg.Redact(err.Error()))
-		s.starts = append(s.starts, time.Now())
+		s.pace.starts = append(s.pace.starts, time.Now())
 		return event{kind: evStartFailed, reason: "start failed: " + err.Error()}, true
 	}
-	s.starts = append(s.starts, p.Started)
+	s.pace.starts = append(s.pace.starts, p.Started)
 	s.running(ctx, p, false)
 	return event{}, false
 }
@@ -154,8 +154,8 @@ func (s *service) running(ctx context.Context, p *proc.Process, adopted bool) {
 	if adopted {
 		kind, verb = EventAdopted, "adopted"
 	}
-	s.publish(Event{Kind: kind, PID: p.PID, Attempt: s.attempt})
-	s.log.Info(verb, "pid", p.PID, "attempt", s.attempt)
+	s.publish(Event{Kind: kind, PID: p.PID, Attempt: s.pace.attempt})
+	s.log.Info(verb, "pid", p.PID, "attempt", s.pace.attempt)
 	cs := newCheckSet(s, p)
 	s.mu.Lock()
 	s.checks = cs
@@ -178,19 +178,19 @@ func (s *service) startLimited() (string, bool) {
 		return "", false
 	}
 	cutoff := time.Now().Add(-lim.Interval)
-	kept := s.starts[:0]
-	for _, t := range s.starts {
+	kept := s.pace.starts[:0]
+	for _, t := range s.pace.starts {
 		if t.After(cutoff) {
 			kept = append(kept, t)
 		}
 	}
-	s.starts = kept
+	s.pace.starts = kept
 	if len(kept) < lim.Burst {
 		return "", false
 	}
 	reason := fmt.Sprintf("start limit: %d starts within %s; retrying in %s (restart.limit)", len(kept), lim.Interval, lim.Cooldown)
 	s.log.Error("start limit reached", "starts", len(kept), "cooldown", lim.Cooldown)
-	s.starts = nil
+	s.pace.starts = nil
 	return reason, true
 }
 

@@ -38,6 +38,7 @@ func TestPostgresOutageBlocksDependents(t *testing.T) {
           interval: 200ms
           timeout: 150ms
           failures: 2
+          start_period: 10s # a slow start is no failure; the first pass ends it
       readiness:
         - postgres: {dsn: %q}
           interval: 200ms

@@ -51,6 +51,19 @@ type shared struct {
 	persist  chan<- struct{}
 }
 
+// pacing is how a service's starts are spaced, owned by its loop: the
+// backoff (jitter drawn from rng), the attempt number since the last
+// stable run, the recent starts the start limit counts, and the retry
+// timer (timerC nil when none is pending).
+type pacing struct {
+	rng     *rand.Rand
+	backoff retry.Backoff
+	attempt int
+	starts  []time.Time
+	timer   *time.Timer
+	timerC  <-chan time.Time
+}
+
 // service supervises one configured program. Its loop goroutine (run) is the
 // only writer of the loop-owned fields below; Status readers take mu.
 type service struct {
@@ -70,12 +83,7 @@ type service struct {
 	want    bool
 	proc    *proc.Process
 	deps    depsView
-	rng     *rand.Rand
-	backoff retry.Backoff
-	attempt int
-	starts  []time.Time
-	timer   *time.Timer
-	timerC  <-chan time.Time
+	pace    pacing
 	checks  *checkSet
 	holders []PortHolder  // last reported port conflict
 	sockets *proc.Sockets // bound on first start, closed when the loop ends
@@ -101,9 +109,9 @@ func newService(env shared, log *slog.Logger, logPath string, cfg *config.Servic
 		depsC:   make(chan depsView, 1),
 		checkCh: make(chan struct{}, 1),
 		exited:  make(chan struct{}),
-		rng:     rand.New(rand.NewPCG(seed, hashName(cfg.Name))),
+		pace:    pacing{rng: rand.New(rand.NewPCG(seed, hashName(cfg.Name)))},
 	}
-	s.backoff = newBackoff(cfg.Restart.Backoff, s.rng)
+	s.pace.backoff = newBackoff(cfg.Restart.Backoff, s.pace.rng)
 	s.snap = ServiceStatus{Name: cfg.Name, State: StateStopped, Health: HealthUnhealthy, Critical: cfg.IsCritical()}
 	return s
 }
@@ -217,8 +225,8 @@ func (s *service) run(ctx context.Context, autostart bool, adopt *savedProcess) 
 			r.reply <- s.handle(ctx, r)
 		case ex := <-exitC:
 			s.step(ctx, s.onExit(ex))
-		case <-s.timerC:
-			s.timerC = nil
+		case <-s.pace.timerC:
+			s.pace.timerC = nil
 			s.step(ctx, event{kind: evTimer})
 		case v := <-s.depsC:
 			s.deps = v
@@ -244,8 +252,8 @@ func (s *service) handle(ctx context.Context, r request) error {
 
 func (s *service) setTimer(d time.Duration) {
 	s.stopTimer()
-	s.timer = time.NewTimer(d)
-	s.timerC = s.timer.C
+	s.pace.timer = time.NewTimer(d)
+	s.pace.timerC = s.pace.timer.C
 	next := time.Now().Add(d)
 	s.mu.Lock()
 	s.snap.NextStart = &next
@@ -253,9 +261,9 @@ func (s *service) setTimer(d time.Duration) {
 }
 
 func (s *service) stopTimer() {
-	if s.timer != nil {
-		s.timer.Stop()
-		s.timer, s.timerC = nil, nil
+	if s.pace.timer != nil {
+		s.pace.timer.Stop()
+		s.pace.timer, s.pace.timerC = nil, nil
 	}
 	s.mu.Lock()
 	s.snap.NextStart = nil

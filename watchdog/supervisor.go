@@ -132,20 +132,19 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	base, cancelAll := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelAll()
 	s.awake = newAwake(time.Second) // before any service loop reads it
-	awakeDone := make(chan struct{})
+	var background sync.WaitGroup
+	background.Add(2)
 	go func() {
-		defer close(awakeDone)
+		defer background.Done()
 		s.awake.run(base)
 	}()
-	propagated := make(chan struct{})
 	go func() {
-		defer close(propagated)
+		defer background.Done()
 		s.propagate(base)
 	}()
 	defer func() {
 		cancelAll()
-		<-awakeDone
-		<-propagated
+		background.Wait()
 	}()
 
 	saved, err := loadState(s.cfg.API.StateFile)
@@ -157,19 +156,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		escape = EscapeGroup
 		s.log.Warn("cannot become child subreaper: orphaned descendants of services go to init (still stopped by their environment marker)", "err", err)
 	}
-	s.mu.Lock()
-	s.base = base
-	s.started = time.Now()
-	s.escape = escape
-	for _, name := range s.order {
-		var adopt *savedProcess
-		if sp, ok := saved.Services[name]; ok && sp.PID > 0 {
-			adopt = &sp
-		}
-		s.launch(s.cfg.Services[name], true, adopt)
-	}
-	s.mu.Unlock()
-	notify(s.svcChanged) // the first push of dependency status
+	s.launchAll(base, saved, escape)
 	var notifying sync.WaitGroup
 	if s.opts.Notify {
 		notifying.Add(1)
@@ -198,6 +185,24 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// launchAll starts every service loop in start order, each adopting what
+// the state file says it left running.
+func (s *Supervisor) launchAll(base context.Context, saved savedState, escape string) {
+	s.mu.Lock()
+	s.base = base
+	s.started = time.Now()
+	s.escape = escape
+	for _, name := range s.order {
+		var adopt *savedProcess
+		if sp, ok := saved.Services[name]; ok && sp.PID > 0 {
+			adopt = &sp
+		}
+		s.launch(s.cfg.Services[name], true, adopt)
+	}
+	s.mu.Unlock()
+	notify(s.svcChanged) // the first push of dependency status
 }
 
 // launch creates and starts a service loop. Callers hold s.mu.
