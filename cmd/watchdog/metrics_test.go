@@ -30,8 +30,9 @@ func TestMetricsForAlerting(t *testing.T) {
     health:
       liveness:
         - http: {url: "http://127.0.0.1:%d/"}
-          interval: 100ms
-          timeout: 90ms
+          interval: 200ms
+          timeout: 150ms
+          start_period: 10s
 `, os.Args[0], port, port, port))
 	startWatchdog(t, cfgPath)
 	before := waitHealthy(t, client, 15*time.Second).Services[0]
