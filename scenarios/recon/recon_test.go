@@ -44,15 +44,26 @@ type stack struct {
 	dropSend   atomic.Bool
 }
 
-// stackConfig adjusts reconapi's Config before it starts.
-type stackConfig func(*recon.Config)
+// stackConfig adjusts reconapi's Config and the simulator's Options
+// before they start.
+type stackConfig func(*recon.Config, *solanasim.Options)
 
 func startStack(t *testing.T, opts ...stackConfig) *stack {
 	t.Helper()
 	s := &stack{pg: pgtest.Require(t)}
 	s.pgapi, _ = refapitest.Serve(t, refapitest.Pool(t, s.pg.DSN, payments.App()), payments.App())
 	s.bankapi, _ = refapitest.Serve(t, refapitest.Pool(t, s.pg.DSN, bank.App()), bank.App())
-	s.sim = solanasim.New(solanasim.Options{SlotInterval: 20 * time.Millisecond})
+	key, err := solanago.NewRandomPrivateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := recon.Config{PgapiURL: s.pgapi.URL, BankapiURL: s.bankapi.URL,
+		SettlementKey: key, SettlementAccount: recon.DefaultSettlementAccount(), ConfirmWithin: 5 * time.Second}
+	simOpts := solanasim.Options{SlotInterval: 20 * time.Millisecond}
+	for _, o := range opts {
+		o(&cfg, &simOpts)
+	}
+	s.sim = solanasim.New(simOpts)
 	simHandler := s.sim.Handler()
 	solana := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.solanaDead.Load() {
@@ -76,15 +87,7 @@ func startStack(t *testing.T, opts ...stackConfig) *stack {
 		solana.Close()
 	})
 	s.solanaURL = solana.URL
-	key, err := solanago.NewRandomPrivateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := recon.Config{PgapiURL: s.pgapi.URL, BankapiURL: s.bankapi.URL, SolanaRPCURL: solana.URL,
-		SettlementKey: key, SettlementAccount: recon.DefaultSettlementAccount(), ConfirmWithin: 5 * time.Second}
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg.SolanaRPCURL = solana.URL
 	s.pool = refapitest.Pool(t, s.pg.DSN, recon.App(cfg))
 	var svc refapi.Service
 	s.recon, svc = refapitest.Serve(t, s.pool, recon.App(cfg))

@@ -69,14 +69,11 @@ func (s *settler) close() {
 	}
 }
 
-// settle resolves earlier unconfirmed settlements, then sends and confirms
-// job's. A nil error means job's settlement is confirmed.
+// settle resolves earlier unconfirmed settlements, then funds the payer
+// when it runs low and sends and confirms job's. A nil error means job's
+// settlement is confirmed.
 func (s *settler) settle(ctx context.Context, job int64) error {
-	if n, err := s.resolvePending(ctx); err != nil {
-		s.log.Warn("resolve pending settlements", "error", err)
-	} else if n > 0 {
-		s.log.Info("resolved pending settlements", "count", n)
-	}
+	s.resolve(ctx)
 	if err := s.fund(ctx); err != nil {
 		return fmt.Errorf("fund settlement payer %s: %w", s.payer.PublicKey(), err)
 	}
@@ -119,6 +116,16 @@ func (s *settler) settle(ctx context.Context, job int64) error {
 	return s.confirm(ctx, job, sig)
 }
 
+// resolve runs resolvePending and logs its outcome: a settlement it cannot
+// resolve now stays "sent" for a later job.
+func (s *settler) resolve(ctx context.Context) {
+	if n, err := s.resolvePending(ctx); err != nil {
+		s.log.Warn("resolve pending settlements", "error", err)
+	} else if n > 0 {
+		s.log.Info("resolved pending settlements", "count", n)
+	}
+}
+
 // confirm waits up to s.within for sig to reach confirmed and records
 // the outcome; still unconfirmed, it stays "sent".
 func (s *settler) confirm(ctx context.Context, job int64, sig solana.Signature) error {
@@ -131,6 +138,12 @@ func (s *settler) confirm(ctx context.Context, job int64, sig solana.Signature) 
 		msg := fmt.Sprintf("landed in slot %d with error %v", st.Slot, st.Err)
 		return errors.Join(errors.New(msg), s.store.endSettlement(ctx, job, SettlementFailed, st.Slot, msg))
 	}
+	// Settlements that landed before sig are confirmed by now too, however
+	// few slots had passed when the job began (a node just back from a
+	// stall has not yet confirmed what landed during it): resolve them
+	// before sig reads confirmed, so that a confirmed settlement means
+	// every earlier one is settled as far as the node knows.
+	s.resolve(ctx)
 	return s.store.endSettlement(ctx, job, SettlementConfirmed, st.Slot, "")
 }
 

@@ -86,9 +86,16 @@ func TestSettlementConfirmedOnChain(t *testing.T) {
 
 // TestSettlementUnconfirmedThenResolved: while the node is stalled the
 // settlement lands but cannot confirm, so it stays "sent" and the job still
-// succeeds; once slots move again the next job resolves it to confirmed.
+// succeeds; once slots move again the next job resolves it to confirmed
+// before its own settlement reads confirmed — even when that job begins
+// before the node has confirmed a slot since the stall (CI on 70948a1 ran
+// the job within one 20 ms slot of the recovery and left it "sent"; 500 ms
+// slots make that the usual case here).
 func TestSettlementUnconfirmedThenResolved(t *testing.T) {
-	s := startStack(t, func(c *recon.Config) { c.ConfirmWithin = 500 * time.Millisecond })
+	s := startStack(t, func(c *recon.Config, o *solanasim.Options) {
+		c.ConfirmWithin = 2 * time.Second
+		o.SlotInterval = 500 * time.Millisecond
+	})
 	first := s.runJob(t) // funds the payer while healthy
 	if st := settled(t, s, first.ID); st.Status != recon.SettlementConfirmed {
 		t.Fatalf("first settlement = %+v, want confirmed", st)
@@ -114,7 +121,7 @@ func TestSettlementUnconfirmedThenResolved(t *testing.T) {
 // height it can never land, and a later job marks it expired — never
 // confirmed.
 func TestSettlementLostSendExpires(t *testing.T) {
-	s := startStack(t, func(c *recon.Config) { c.ConfirmWithin = 300 * time.Millisecond })
+	s := startStack(t, func(c *recon.Config, _ *solanasim.Options) { c.ConfirmWithin = 300 * time.Millisecond })
 	first := s.runJob(t)
 	if st := settled(t, s, first.ID); st.Status != recon.SettlementConfirmed {
 		t.Fatalf("first settlement = %+v, want confirmed", st)
@@ -141,7 +148,7 @@ func TestSettlementLostSendExpires(t *testing.T) {
 
 // TestScheduledJobs: RECON_EVERY runs jobs without POST /recon/jobs.
 func TestScheduledJobs(t *testing.T) {
-	s := startStack(t, func(c *recon.Config) { c.Every = 50 * time.Millisecond })
+	s := startStack(t, func(c *recon.Config, _ *solanasim.Options) { c.Every = 50 * time.Millisecond })
 	refapitest.WaitFor(t, 30*time.Second, "a scheduled job with a confirmed settlement", func() bool {
 		var n int
 		err := s.pool.QueryRow(t.Context(), `SELECT count(*) FROM recon_settlements WHERE status = 'confirmed'`).Scan(&n)
