@@ -108,6 +108,57 @@ func (o observed) healthsDuring(svc string, from, to time.Time) []string {
 	return out
 }
 
+// firstReason returns when, relative to from, and why the watchdog first
+// reported svc at health h in [from, to]: what a failed "never"
+// expectation needs to say to be acted on ("" when it has no reason).
+func (o observed) firstReason(svc string, h watchdog.Health, from, to time.Time) string {
+	var at time.Time
+	why := ""
+	consider := func(t time.Time, reason string) {
+		if t.Before(from) || t.After(to) || (!at.IsZero() && !t.Before(at)) {
+			return
+		}
+		at, why = t, reason
+	}
+	failing := "" // the failing checks of the first sample at h
+	for _, s := range o.samples {
+		ss, ok := s.service(svc)
+		if !ok || ss.Health != h || s.Time.Before(from) || s.Time.After(to) {
+			continue
+		}
+		consider(s.Time, ss.Reason)
+		if failing == "" {
+			failing = failingChecks(ss.Checks)
+		}
+	}
+	for _, ev := range o.events {
+		if ev.Service == svc && ev.Kind == watchdog.EventHealth && ev.Health == h {
+			consider(ev.Time, ev.Reason)
+		}
+	}
+	if at.IsZero() {
+		return ""
+	}
+	if why == "" {
+		why = "no reason given"
+	}
+	if failing != "" {
+		why += " [" + failing + "]"
+	}
+	return fmt.Sprintf("%s at +%s: %s", h, at.Sub(from).Round(time.Millisecond), why)
+}
+
+// failingChecks lists the failing checks with their last error.
+func failingChecks(checks []watchdog.CheckStatus) string {
+	var out []string
+	for _, c := range checks {
+		if !c.Passing {
+			out = append(out, fmt.Sprintf("%s %s: %s (%d in a row, %s)", c.Type, c.Name, c.Error, c.ConsecutiveFailures, time.Duration(c.Latency)))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
 // holder reports whether the watchdog named a holder of port for svc.
 func (o observed) holder(svc string, port int) (bool, string) {
 	for _, ev := range o.events {
@@ -172,8 +223,17 @@ func (r *Runner) expectations(s *Scenario, o observed, windows []slo.Window) []s
 			check(ok, "%s during %s is one of [%s]: saw [%s]", h.Service, h.During, strings.Join(h.Is, " "), strings.Join(seen, " "))
 		}
 		if len(h.Never) > 0 {
-			ok := !slices.ContainsFunc(h.Never, func(v string) bool { return slices.Contains(seen, v) })
-			check(ok, "%s during %s never [%s]: saw [%s]", h.Service, h.During, strings.Join(h.Never, " "), strings.Join(seen, " "))
+			var why []string
+			for _, v := range h.Never {
+				if slices.Contains(seen, v) {
+					why = append(why, o.firstReason(h.Service, watchdog.Health(v), w.Injected, to))
+				}
+			}
+			msg := fmt.Sprintf("%s during %s never [%s]: saw [%s]", h.Service, h.During, strings.Join(h.Never, " "), strings.Join(seen, " "))
+			if len(why) > 0 {
+				msg += " (" + strings.Join(why, "; ") + ")"
+			}
+			check(len(why) == 0, "%s", msg)
 		}
 	}
 	for _, h := range s.Expect.PortHolder {

@@ -103,3 +103,30 @@ func equalSets(a, b []string) bool {
 	}
 	return true
 }
+
+// TestFirstReasonNamesTheCheck: a failed "never" expectation says when and
+// why the watchdog first reported the forbidden health — the earliest of
+// status samples and health events in the window.
+func TestFirstReasonNamesTheCheck(t *testing.T) {
+	late := sample(3000, 10, "unhealthy")
+	late.St.Services[0].Reason = "not running"
+	late.St.Services[0].Checks = []watchdog.CheckStatus{
+		{Name: "database", Type: "readiness", Error: "timeout", ConsecutiveFailures: 1, Latency: watchdog.Duration(400 * time.Millisecond)},
+		{Name: "http", Type: "liveness", Passing: true},
+	}
+	o := observed{
+		samples: []Sample{sample(0, 10, "unhealthy"), late},
+		events: []watchdog.Event{
+			{Kind: watchdog.EventHealth, Service: "pgapi", Health: "degraded", Reason: "non-critical check solana-rpc failing", Time: t0.Add(1000 * time.Millisecond)},
+			{Kind: watchdog.EventHealth, Service: "pgapi", Health: "unhealthy", Reason: "critical check database failing", Time: t0.Add(2500 * time.Millisecond)},
+			{Kind: watchdog.EventHealth, Service: "bankapi", Health: "unhealthy", Reason: "other service", Time: t0.Add(2000 * time.Millisecond)},
+		},
+	}
+	from := t0.Add(500 * time.Millisecond)
+	if got, want := o.firstReason("pgapi", "unhealthy", from, t0.Add(time.Hour)), "unhealthy at +2s: critical check database failing [readiness database: timeout (1 in a row, 400ms)]"; got != want {
+		t.Errorf("firstReason(unhealthy) = %q, want %q", got, want)
+	}
+	if got := o.firstReason("pgapi", "blocked", from, t0.Add(time.Hour)); got != "" {
+		t.Errorf("firstReason(blocked) = %q, want empty: never reported", got)
+	}
+}
