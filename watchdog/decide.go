@@ -2,6 +2,8 @@ package watchdog
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/vigilhq/vigil/watchdog/config"
@@ -243,7 +245,7 @@ func waitingFor(cfg *config.Service, deps depsView) string {
 	if len(cfg.DependsOn) > 0 && deps == nil {
 		return "waiting for the status of its dependencies"
 	}
-	for _, dep := range sortedKeys(cfg.DependsOn) {
+	for _, dep := range slices.Sorted(maps.Keys(cfg.DependsOn)) {
 		st := deps[dep]
 		if !st.Configured {
 			return fmt.Sprintf("waiting for %s: not configured", dep)
@@ -264,7 +266,7 @@ func waitingFor(cfg *config.Service, deps depsView) string {
 
 // failingDependency names a depends_on service that is not healthy, or "".
 func failingDependency(cfg *config.Service, deps depsView) string {
-	for _, dep := range sortedKeys(cfg.DependsOn) {
+	for _, dep := range slices.Sorted(maps.Keys(cfg.DependsOn)) {
 		if st := deps[dep]; !st.Configured || !st.Health.up() {
 			return fmt.Sprintf("dependency %s is %s", dep, st.Health)
 		}

@@ -452,15 +452,6 @@ func (s *Supervisor) pushDeps() {
 	}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func (s *Supervisor) rotateLogs() {
 	s.mu.RLock()
 	cfg := s.cfg

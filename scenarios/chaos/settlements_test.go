@@ -15,7 +15,7 @@ import (
 	"github.com/vigilhq/vigil/scenarios/refapi/refapitest"
 	"github.com/vigilhq/vigil/scenarios/solanasim"
 	"github.com/vigilhq/vigil/scenarios/solanasim/solanasimtest"
-	"github.com/vigilhq/vigil/watchdog/pgtest"
+	"github.com/vigilhq/vigil/faults/pgtest"
 )
 
 // TestCheckSettlementsFindsLostOnes runs the chain check against a real

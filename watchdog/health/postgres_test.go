@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vigilhq/vigil/watchdog/config"
-	"github.com/vigilhq/vigil/watchdog/pgtest"
+	"github.com/vigilhq/vigil/faults/pgtest"
 )
 
 // TestPostgres runs every Postgres case against one real server; the outage
