@@ -2,59 +2,24 @@ package bank
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vigilhq/vigil/scenarios/ledger"
 	"github.com/vigilhq/vigil/scenarios/refapi"
 )
 
-// Page limits for GET /v1/statements.
-const (
-	DefaultPageLimit = ledger.DefaultPageLimit
-	MaxPageLimit     = ledger.MaxPageLimit
-)
-
-// Server serves the bank API on a pool it does not own.
-type Server struct {
-	log       *slog.Logger
-	transfers ledger.Table[Request, Transfer]
-}
-
-var _ refapi.Service = (*Server)(nil)
-
-// New returns a Server using pool.
-func New(pool *pgxpool.Pool, log *slog.Logger) *Server {
-	return &Server{log: log, transfers: ledger.Table[Request, Transfer]{
-		Pool: pool, Log: log,
-		Name: "transfers", Text: "reference", Time: "booked_at",
-		Scan:   scan,
-		ID:     func(t Transfer) int64 { return t.ID },
-		Values: func(req Request) (int64, string, string) { return *req.Amount, req.Currency, req.Reference },
-		Same:   Transfer.Matches,
-	}}
-}
-
-// Handler routes POST /v1/transfers, GET /v1/transfers/{id} and GET /v1/statements.
-func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("POST /v1/transfers", s.transfers.Creator())
-	mux.Handle("GET /v1/transfers/{id}", refapi.GetByID(s.log, "transfer", s.transfers.ByID))
-	mux.Handle("GET /v1/statements", s.transfers.List(since, func(lines []Transfer, next int64) any {
-		return Statement{Lines: lines, NextSince: next}
-	}))
-	return mux
-}
-
-func scan(row pgx.Row) (Transfer, error) {
-	var t Transfer
-	err := row.Scan(&t.ID, &t.Amount, &t.Currency, &t.Reference, &t.IdempotencyKey, &t.BookedAt)
-	return t, err
+// App describes the bankapi binary for refapi.Run: POST /v1/transfers,
+// GET /v1/transfers/{id} and GET /v1/statements on the transfers table.
+func App() refapi.App {
+	return ledger.Service[Request, Transfer]{
+		Name: "bankapi", Migrations: migrationFiles,
+		Table: "transfers", Text: "reference", Time: "booked_at",
+		Path: "/v1/transfers", Item: "transfer",
+		List: "/v1/statements", Cursor: since,
+		Page: func(lines []Transfer, next int64) any { return Statement{Lines: lines, NextSince: next} },
+	}.App()
 }
 
 // Statement is the body of GET /v1/statements: lines in id order.

@@ -6,10 +6,9 @@ package bank
 import (
 	"embed"
 	"errors"
-	"log/slog"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/vigilhq/vigil/scenarios/ledger"
 	"github.com/vigilhq/vigil/scenarios/refapi"
 )
 
@@ -23,6 +22,7 @@ const (
 )
 
 // Transfer is one booked transfer; as a statement line it is the same shape.
+// Its fields are the columns of transfers in order (ledger.Row).
 type Transfer struct {
 	ID             int64     `json:"id"`
 	Amount         int64     `json:"amount"`
@@ -30,6 +30,11 @@ type Transfer struct {
 	Reference      string    `json:"reference"`
 	IdempotencyKey string    `json:"idempotency_key"`
 	BookedAt       time.Time `json:"booked_at"`
+}
+
+// Entry is what t was booked from.
+func (t Transfer) Entry() ledger.Entry {
+	return ledger.Entry{Amount: t.Amount, Currency: t.Currency, Text: t.Reference}
 }
 
 // Request is the body of POST /v1/transfers. Reference links the transfer to
@@ -48,18 +53,7 @@ func (req Request) Validate() error {
 	return errors.Join(refapi.CheckMoney(req.Amount, req.Currency), refapi.CheckText("reference", req.Reference, MaxReference))
 }
 
-// Matches reports whether t was booked from a request equal to req.
-func (t Transfer) Matches(req Request) bool {
-	return t.Amount == *req.Amount && t.Currency == req.Currency && t.Reference == req.Reference
-}
-
-// App describes the bankapi binary for refapi.Run.
-func App() refapi.App {
-	return refapi.App{
-		Name:       "bankapi",
-		Migrations: refapi.MigrationsDir(migrationFiles),
-		Build: func(pool *pgxpool.Pool, log *slog.Logger) (refapi.Service, error) {
-			return New(pool, log), nil
-		},
-	}
+// Entry is what req books; req must be valid.
+func (req Request) Entry() ledger.Entry {
+	return ledger.Entry{Amount: *req.Amount, Currency: req.Currency, Text: req.Reference}
 }

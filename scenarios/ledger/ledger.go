@@ -2,16 +2,19 @@
 // services: pgapi's payments and bankapi's transfers are each one ledger
 // table, a row per entry with an id, an amount in minor units, a currency,
 // one text column of the service's own (merchant, reference), the
-// idempotency key and a timestamp. A Table serves what both services serve
-// on it: the idempotent create, the read by id and the page in id order.
-// The services keep their own row types, JSON names and routes.
+// idempotency key and a timestamp. A Service is such a binary: the
+// idempotent create, the read by id and the page in id order on its Table.
+// The services keep their own row and request types (their JSON names),
+// routes and cursors.
 package ledger
 
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,25 +29,39 @@ const (
 	MaxPageLimit     = 1000
 )
 
+// Entry is what a create request and the row it creates share: the values
+// inserted, which a retry with the same Idempotency-Key must repeat.
+type Entry struct {
+	Amount   int64
+	Currency string
+	Text     string
+}
+
+// Request is a service's create body. Entry is called only after Validate
+// returned nil.
+type Request interface {
+	refapi.Validator
+	Entry() Entry
+}
+
+// Row is a service's row type: a struct whose fields are the table's
+// columns in order (id, amount, currency, text, idempotency key, time),
+// which is how a Table scans it.
+type Row interface {
+	Entry() Entry
+}
+
 // Table is one ledger table whose rows a service reads as T and creates
 // from requests Req. It uses a pool it does not own.
-type Table[Req refapi.Validator, T any] struct {
+type Table[Req Request, T Row] struct {
 	Pool *pgxpool.Pool
 	Log  *slog.Logger
 	// Name is the table; Text and Time name its text and timestamp
 	// columns (payments, merchant, created_at).
 	Name, Text, Time string
-	// Scan reads a row selected as Columns.
-	Scan func(pgx.Row) (T, error)
-	// ID returns a row's id, the position of the next page.
-	ID func(T) int64
-	// Values returns what a request inserts: amount, currency and text.
-	Values func(Req) (amount int64, currency, text string)
-	// Same reports whether row was created from a request equal to req.
-	Same func(row T, req Req) bool
 }
 
-// Columns are the columns Scan reads, in order.
+// Columns are the columns a row is selected as: T's fields, in order.
 func (t Table[Req, T]) Columns() string {
 	return "id, amount, currency, " + t.Text + ", idempotency_key, " + t.Time
 }
@@ -55,21 +72,21 @@ func (t Table[Req, T]) Creator() refapi.Creator[Req, T] {
 		Pool: t.Pool,
 		Log:  t.Log,
 		Insert: func(ctx context.Context, tx pgx.Tx, key string, req Req) (T, error) {
-			amount, currency, text := t.Values(req)
-			return t.Scan(tx.QueryRow(ctx, `INSERT INTO `+t.Name+` (idempotency_key, amount, currency, `+t.Text+`)
+			e := req.Entry()
+			return scan[T](tx.QueryRow(ctx, `INSERT INTO `+t.Name+` (idempotency_key, amount, currency, `+t.Text+`)
 				VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING RETURNING `+t.Columns(),
-				key, amount, currency, text))
+				key, e.Amount, e.Currency, e.Text))
 		},
 		Load: func(ctx context.Context, tx pgx.Tx, key string) (T, error) {
-			return t.Scan(tx.QueryRow(ctx, `SELECT `+t.Columns()+` FROM `+t.Name+` WHERE idempotency_key = $1`, key))
+			return scan[T](tx.QueryRow(ctx, `SELECT `+t.Columns()+` FROM `+t.Name+` WHERE idempotency_key = $1`, key))
 		},
-		Same: t.Same,
+		Same: func(row T, req Req) bool { return row.Entry() == req.Entry() },
 	}
 }
 
 // ByID reads the row with id; pgx.ErrNoRows when there is none.
 func (t Table[Req, T]) ByID(ctx context.Context, id int64) (T, error) {
-	return t.Scan(t.Pool.QueryRow(ctx, `SELECT `+t.Columns()+` FROM `+t.Name+` WHERE id = $1`, id))
+	return scan[T](t.Pool.QueryRow(ctx, `SELECT `+t.Columns()+` FROM `+t.Name+` WHERE id = $1`, id))
 }
 
 // Cursor reads where a page starts from a list request: rows with an id
@@ -100,7 +117,7 @@ func (t Table[Req, T]) List(cursor Cursor, page func(rows []T, next int64) any) 
 		}
 		var next int64
 		if int64(len(rows)) == limit {
-			next = t.ID(rows[len(rows)-1])
+			next = id(rows[len(rows)-1])
 		}
 		refapi.WriteJSON(w, http.StatusOK, page(rows, next))
 	}
@@ -118,7 +135,7 @@ func (t Table[Req, T]) page(ctx context.Context, after int64, from time.Time, li
 	if err != nil {
 		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (T, error) { return t.Scan(row) })
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (T, error) { return scan[T](row) })
 	if err != nil {
 		return nil, err
 	}
@@ -126,4 +143,68 @@ func (t Table[Req, T]) page(ctx context.Context, after int64, from time.Time, li
 		out = []T{}
 	}
 	return out, nil
+}
+
+// scan reads a row selected as Columns into T's fields, in order.
+func scan[T any](row pgx.Row) (T, error) {
+	var v T
+	fields := reflect.ValueOf(&v).Elem()
+	dst := make([]any, fields.NumField())
+	for i := range dst {
+		dst[i] = fields.Field(i).Addr().Interface()
+	}
+	err := row.Scan(dst...)
+	return v, err
+}
+
+// id is row's id, its first field.
+func id[T any](row T) int64 {
+	return reflect.ValueOf(row).Field(0).Int()
+}
+
+// Service describes a money service binary on one ledger table: it creates
+// rows at POST Path, reads one at GET Path/{id} and pages at GET List.
+type Service[Req Request, T Row] struct {
+	// Name names the binary (pgapi); Migrations hold migrations/*.sql,
+	// which create the table.
+	Name       string
+	Migrations fs.FS
+	// Table, Text and Time name the table and its text and timestamp
+	// columns, as in Table.
+	Table, Text, Time string
+	// Path is the collection (/v1/payments); Item names one row in a 404.
+	Path, Item string
+	// List is the path of the pages: Cursor reads their position and Page
+	// builds their body, as in Table.List.
+	List   string
+	Cursor Cursor
+	Page   func(rows []T, next int64) any
+}
+
+// App is the refapi.App that runs the service.
+func (s Service[Req, T]) App() refapi.App {
+	return refapi.App{
+		Name:       s.Name,
+		Migrations: refapi.MigrationsDir(s.Migrations),
+		Build: func(pool *pgxpool.Pool, log *slog.Logger) (refapi.Service, error) {
+			return server[Req, T]{s, Table[Req, T]{Pool: pool, Log: log, Name: s.Table, Text: s.Text, Time: s.Time}}, nil
+		},
+	}
+}
+
+// server serves a Service on its table.
+type server[Req Request, T Row] struct {
+	svc   Service[Req, T]
+	table Table[Req, T]
+}
+
+var _ refapi.Service = server[Request, Row]{}
+
+// Handler routes the create, the read by id and the pages.
+func (s server[Req, T]) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST "+s.svc.Path, s.table.Creator())
+	mux.Handle("GET "+s.svc.Path+"/{id}", refapi.GetByID(s.table.Log, s.svc.Item, s.table.ByID))
+	mux.Handle("GET "+s.svc.List, s.table.List(s.svc.Cursor, s.svc.Page))
+	return mux
 }

@@ -6,10 +6,9 @@ package payments
 import (
 	"embed"
 	"errors"
-	"log/slog"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/vigilhq/vigil/scenarios/ledger"
 	"github.com/vigilhq/vigil/scenarios/refapi"
 )
 
@@ -22,7 +21,8 @@ const (
 	DefaultListen = "127.0.0.1:5101"
 )
 
-// Payment is one persisted payment.
+// Payment is one persisted payment. Its fields are the columns of payments
+// in order (ledger.Row).
 type Payment struct {
 	ID             int64     `json:"id"`
 	Amount         int64     `json:"amount"`
@@ -30,6 +30,12 @@ type Payment struct {
 	Merchant       string    `json:"merchant"`
 	IdempotencyKey string    `json:"idempotency_key"`
 	CreatedAt      time.Time `json:"created_at"`
+}
+
+// Entry is what p was created from, so a retry with the same key may
+// return p only when its request has the same Entry.
+func (p Payment) Entry() ledger.Entry {
+	return ledger.Entry{Amount: p.Amount, Currency: p.Currency, Text: p.Merchant}
 }
 
 // Request is the body of POST /v1/payments.
@@ -47,19 +53,7 @@ func (req Request) Validate() error {
 	return errors.Join(refapi.CheckMoney(req.Amount, req.Currency), refapi.CheckText("merchant", req.Merchant, MaxMerchant))
 }
 
-// Matches reports whether p was created from a request equal to req, so a
-// retry with the same key may return it.
-func (p Payment) Matches(req Request) bool {
-	return p.Amount == *req.Amount && p.Currency == req.Currency && p.Merchant == req.Merchant
-}
-
-// App describes the pgapi binary for refapi.Run.
-func App() refapi.App {
-	return refapi.App{
-		Name:       "pgapi",
-		Migrations: refapi.MigrationsDir(migrationFiles),
-		Build: func(pool *pgxpool.Pool, log *slog.Logger) (refapi.Service, error) {
-			return New(pool, log), nil
-		},
-	}
+// Entry is what req creates; req must be valid.
+func (req Request) Entry() ledger.Entry {
+	return ledger.Entry{Amount: *req.Amount, Currency: req.Currency, Text: req.Merchant}
 }

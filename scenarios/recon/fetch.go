@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/vigilhq/vigil/scenarios/bank"
+	"github.com/vigilhq/vigil/scenarios/ledger"
 	"github.com/vigilhq/vigil/scenarios/payments"
 )
 
@@ -17,14 +18,14 @@ const MaxPages = 10_000
 // FetchPayments reads every payment from pgapi at base, page by page.
 func FetchPayments(ctx context.Context, c *http.Client, base string) ([]payments.Payment, error) {
 	return fetchAll(ctx, c, func(after int64) string {
-		return fmt.Sprintf("%s/v1/payments?after=%d&limit=%d", base, after, payments.MaxPageLimit)
+		return fmt.Sprintf("%s/v1/payments?after=%d&limit=%d", base, after, ledger.MaxPageLimit)
 	}, func(p payments.Page) ([]payments.Payment, int64) { return p.Payments, p.NextAfter })
 }
 
 // FetchStatements reads every statement line from bankapi at base, page by page.
 func FetchStatements(ctx context.Context, c *http.Client, base string) ([]bank.Transfer, error) {
 	return fetchAll(ctx, c, func(since int64) string {
-		return fmt.Sprintf("%s/v1/statements?since=%d&limit=%d", base, since, bank.MaxPageLimit)
+		return fmt.Sprintf("%s/v1/statements?since=%d&limit=%d", base, since, ledger.MaxPageLimit)
 	}, func(s bank.Statement) ([]bank.Transfer, int64) { return s.Lines, s.NextSince })
 }
 
