@@ -4,14 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/vigilhq/vigil/faults/pgtest"
 	"github.com/vigilhq/vigil/scenarios/bank"
 	"github.com/vigilhq/vigil/scenarios/refapi/refapitest"
 	"go.uber.org/goleak"
@@ -21,78 +17,26 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 type body map[string]any
 
-func start(t *testing.T) (*httptest.Server, *pgxpool.Pool) {
-	t.Helper()
-	pg := pgtest.Require(t)
-	pool := refapitest.Pool(t, pg.DSN, bank.App())
-	ts, _ := refapitest.Serve(t, pool, bank.App())
-	return ts, pool
-}
-
 func TestTransferIdempotent(t *testing.T) {
-	ts, pool := start(t)
+	ts, pool := refapitest.Start(t, bank.App())
 	url := ts.URL + "/v1/transfers"
 	req := body{"amount": 990, "currency": "EUR", "reference": "42"}
-	const n = 20
-	codes := make(chan int, n)
-	ids := make(chan int64, n)
-	var wg sync.WaitGroup
-	for range n {
-		wg.Go(func() {
-			code, b, err := refapitest.Do(ts.Client(), url, "tr-1", req)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			var tr bank.Transfer
-			_ = json.Unmarshal(b, &tr)
-			codes <- code
-			ids <- tr.ID
-		})
-	}
-	wg.Wait()
-	close(codes)
-	close(ids)
-	count := map[int]int{}
-	for c := range codes {
-		count[c]++
-	}
-	distinct := map[int64]bool{}
-	for id := range ids {
-		distinct[id] = true
-	}
-	if count[http.StatusCreated] != 1 || count[http.StatusOK] != n-1 || len(distinct) != 1 {
-		t.Errorf("statuses = %v, ids = %v; want one 201, %d 200, one id", count, distinct, n-1)
-	}
+	refapitest.CreateConcurrently(t, ts.Client(), url, "tr-1", req, 20)
 	var rows int
 	if err := pool.QueryRow(t.Context(), `SELECT count(*) FROM transfers`).Scan(&rows); err != nil || rows != 1 {
 		t.Errorf("transfer rows = %d, %v; want 1", rows, err)
 	}
 
-	tests := []struct {
-		name     string
-		key      string
-		body     body
-		wantCode int
-		wantMsg  string
-	}{
-		{"different body same key", "tr-1", body{"amount": 991, "currency": "EUR", "reference": "42"}, http.StatusConflict, "different body"},
-		{"missing reference", "tr-2", body{"amount": 5, "currency": "EUR"}, http.StatusBadRequest, "reference is required"},
-		{"bad amount and currency", "tr-2", body{"amount": 0, "currency": "E", "reference": "x"}, http.StatusBadRequest, "currency must be"},
-		{"no key", "", req, http.StatusBadRequest, "Idempotency-Key is required"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			code, b := refapitest.Post(t, ts.Client(), url, tc.key, tc.body)
-			if code != tc.wantCode || !strings.Contains(string(b), tc.wantMsg) {
-				t.Errorf("POST = %d %s, want %d containing %q", code, b, tc.wantCode, tc.wantMsg)
-			}
-		})
-	}
+	refapitest.CheckCreates(t, ts.Client(), url, []refapitest.CreateCase{
+		{Name: "different body same key", Key: "tr-1", Body: body{"amount": 991, "currency": "EUR", "reference": "42"}, WantCode: http.StatusConflict, WantMsg: "different body"},
+		{Name: "missing reference", Key: "tr-2", Body: body{"amount": 5, "currency": "EUR"}, WantCode: http.StatusBadRequest, WantMsg: "reference is required"},
+		{Name: "bad amount and currency", Key: "tr-2", Body: body{"amount": 0, "currency": "E", "reference": "x"}, WantCode: http.StatusBadRequest, WantMsg: "currency must be"},
+		{Name: "no key", Key: "", Body: req, WantCode: http.StatusBadRequest, WantMsg: "Idempotency-Key is required"},
+	})
 }
 
 func TestStatements(t *testing.T) {
-	ts, _ := start(t)
+	ts, _ := refapitest.Start(t, bank.App())
 	var all []bank.Transfer
 	for i := range 5 {
 		code, b := refapitest.Post(t, ts.Client(), ts.URL+"/v1/transfers", fmt.Sprintf("st-%d", i),

@@ -4,12 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/vigilhq/vigil/faults/pgtest"
 	"github.com/vigilhq/vigil/scenarios/payments"
 	"github.com/vigilhq/vigil/scenarios/refapi/refapitest"
@@ -17,14 +13,6 @@ import (
 )
 
 func TestMain(m *testing.M) { proctest.VerifyTestMain(m) }
-
-func start(t *testing.T) (*httptest.Server, *pgxpool.Pool) {
-	t.Helper()
-	pg := pgtest.Require(t)
-	pool := refapitest.Pool(t, pg.DSN, payments.App())
-	ts, _ := refapitest.Serve(t, pool, payments.App())
-	return ts, pool
-}
 
 type body map[string]any
 
@@ -41,43 +29,9 @@ func decode(t *testing.T, b []byte) payments.Payment {
 // concurrent POSTs with one key create exactly one row; one gets 201, the
 // rest 200, all with the same id.
 func TestConcurrentRetriesOneKey(t *testing.T) {
-	ts, pool := start(t)
-	const n = 50
-	type result struct {
-		code int
-		body []byte
-		err  error
-	}
-	results := make(chan result, n)
-	var wg sync.WaitGroup
-	for range n {
-		wg.Go(func() {
-			code, b, err := refapitest.Do(ts.Client(), ts.URL+"/v1/payments", "key-concurrent",
-				body{"amount": 1250, "currency": "EUR", "merchant": "acme"})
-			results <- result{code, b, err}
-		})
-	}
-	wg.Wait()
-	close(results)
-	ids := map[int64]int{}
-	codes := map[int]int{}
-	for r := range results {
-		if r.err != nil {
-			t.Fatal(r.err)
-		}
-		codes[r.code]++
-		if r.code == http.StatusCreated || r.code == http.StatusOK {
-			ids[decode(t, r.body).ID]++
-		} else {
-			t.Errorf("POST = %d %s, want 201 or 200", r.code, r.body)
-		}
-	}
-	if codes[http.StatusCreated] != 1 || codes[http.StatusOK] != n-1 {
-		t.Errorf("status counts = %v, want one 201 and %d 200", codes, n-1)
-	}
-	if len(ids) != 1 {
-		t.Errorf("distinct ids = %v, want exactly one", ids)
-	}
+	ts, pool := refapitest.Start(t, payments.App())
+	refapitest.CreateConcurrently(t, ts.Client(), ts.URL+"/v1/payments", "key-concurrent",
+		body{"amount": 1250, "currency": "EUR", "merchant": "acme"}, 50)
 	var rows int
 	if err := pool.QueryRow(t.Context(), `SELECT count(*) FROM payments WHERE idempotency_key = 'key-concurrent'`).Scan(&rows); err != nil {
 		t.Fatal(err)
@@ -88,47 +42,33 @@ func TestConcurrentRetriesOneKey(t *testing.T) {
 }
 
 func TestCreateResponses(t *testing.T) {
-	ts, _ := start(t)
+	ts, _ := refapitest.Start(t, payments.App())
 	url := ts.URL + "/v1/payments"
 	first := body{"amount": 500, "currency": "USD", "merchant": "shop"}
 	if code, b := refapitest.Post(t, ts.Client(), url, "k1", first); code != http.StatusCreated {
 		t.Fatalf("first POST = %d %s, want 201", code, b)
 	}
-	tests := []struct {
-		name     string
-		key      string
-		body     any
-		wantCode int
-		wantMsg  string
-	}{
-		{"same key same body", "k1", first, http.StatusOK, ""},
-		{"same key different amount", "k1", body{"amount": 501, "currency": "USD", "merchant": "shop"}, http.StatusConflict, "different body"},
-		{"same key different merchant", "k1", body{"amount": 500, "currency": "USD", "merchant": "other"}, http.StatusConflict, "different body"},
-		{"missing key", "", first, http.StatusBadRequest, "Idempotency-Key is required"},
-		{"zero amount", "k2", body{"amount": 0, "currency": "USD", "merchant": "shop"}, http.StatusBadRequest, "amount must be > 0"},
-		{"negative amount", "k2", body{"amount": -5, "currency": "USD", "merchant": "shop"}, http.StatusBadRequest, "amount must be > 0"},
-		{"fractional amount", "k2", []byte(`{"amount": 1.5, "currency": "USD", "merchant": "shop"}`), http.StatusBadRequest, "must be an integer, got number 1.5"},
-		{"missing amount", "k2", body{"currency": "USD", "merchant": "shop"}, http.StatusBadRequest, "amount is required"},
-		{"lower-case currency", "k2", body{"amount": 5, "currency": "usd", "merchant": "shop"}, http.StatusBadRequest, "currency must be a 3-letter"},
-		{"long currency", "k2", body{"amount": 5, "currency": "EURO", "merchant": "shop"}, http.StatusBadRequest, "currency must be a 3-letter"},
-		{"missing merchant", "k2", body{"amount": 5, "currency": "USD"}, http.StatusBadRequest, "merchant is required"},
-		{"unknown field", "k2", body{"amount": 5, "currency": "USD", "merchant": "m", "x": 1}, http.StatusBadRequest, "unknown field"},
-		{"not json", "k2", []byte(`amount=5`), http.StatusBadRequest, "not valid JSON"},
-		{"empty body", "k2", []byte(``), http.StatusBadRequest, "body is empty"},
-		{"new key", "k3", body{"amount": 5, "currency": "GBP", "merchant": "m"}, http.StatusCreated, ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			code, b := refapitest.Post(t, ts.Client(), url, tc.key, tc.body)
-			if code != tc.wantCode || !strings.Contains(string(b), tc.wantMsg) {
-				t.Errorf("POST %s = %d %s, want %d containing %q", tc.name, code, b, tc.wantCode, tc.wantMsg)
-			}
-		})
-	}
+	refapitest.CheckCreates(t, ts.Client(), url, []refapitest.CreateCase{
+		{Name: "same key same body", Key: "k1", Body: first, WantCode: http.StatusOK, WantMsg: ""},
+		{Name: "same key different amount", Key: "k1", Body: body{"amount": 501, "currency": "USD", "merchant": "shop"}, WantCode: http.StatusConflict, WantMsg: "different body"},
+		{Name: "same key different merchant", Key: "k1", Body: body{"amount": 500, "currency": "USD", "merchant": "other"}, WantCode: http.StatusConflict, WantMsg: "different body"},
+		{Name: "missing key", Key: "", Body: first, WantCode: http.StatusBadRequest, WantMsg: "Idempotency-Key is required"},
+		{Name: "zero amount", Key: "k2", Body: body{"amount": 0, "currency": "USD", "merchant": "shop"}, WantCode: http.StatusBadRequest, WantMsg: "amount must be > 0"},
+		{Name: "negative amount", Key: "k2", Body: body{"amount": -5, "currency": "USD", "merchant": "shop"}, WantCode: http.StatusBadRequest, WantMsg: "amount must be > 0"},
+		{Name: "fractional amount", Key: "k2", Body: []byte(`{"amount": 1.5, "currency": "USD", "merchant": "shop"}`), WantCode: http.StatusBadRequest, WantMsg: "must be an integer, got number 1.5"},
+		{Name: "missing amount", Key: "k2", Body: body{"currency": "USD", "merchant": "shop"}, WantCode: http.StatusBadRequest, WantMsg: "amount is required"},
+		{Name: "lower-case currency", Key: "k2", Body: body{"amount": 5, "currency": "usd", "merchant": "shop"}, WantCode: http.StatusBadRequest, WantMsg: "currency must be a 3-letter"},
+		{Name: "long currency", Key: "k2", Body: body{"amount": 5, "currency": "EURO", "merchant": "shop"}, WantCode: http.StatusBadRequest, WantMsg: "currency must be a 3-letter"},
+		{Name: "missing merchant", Key: "k2", Body: body{"amount": 5, "currency": "USD"}, WantCode: http.StatusBadRequest, WantMsg: "merchant is required"},
+		{Name: "unknown field", Key: "k2", Body: body{"amount": 5, "currency": "USD", "merchant": "m", "x": 1}, WantCode: http.StatusBadRequest, WantMsg: "unknown field"},
+		{Name: "not json", Key: "k2", Body: []byte(`amount=5`), WantCode: http.StatusBadRequest, WantMsg: "not valid JSON"},
+		{Name: "empty body", Key: "k2", Body: []byte(``), WantCode: http.StatusBadRequest, WantMsg: "body is empty"},
+		{Name: "new key", Key: "k3", Body: body{"amount": 5, "currency": "GBP", "merchant": "m"}, WantCode: http.StatusCreated, WantMsg: ""},
+	})
 }
 
 func TestGetAndPaginate(t *testing.T) {
-	ts, _ := start(t)
+	ts, _ := refapitest.Start(t, payments.App())
 	const n = 25
 	want := make([]int64, 0, n)
 	for i := range n {

@@ -11,10 +11,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/vigilhq/vigil/faults/pgtest"
 	"github.com/vigilhq/vigil/scenarios/refapi"
 )
 
@@ -101,4 +104,88 @@ func GetJSON(t testing.TB, url string, want int, v any) {
 			t.Fatalf("GET %s: decode %s: %v", url, b, err)
 		}
 	}
+}
+
+// Start serves app in-process on a Postgres of its own (pgtest.Require) and
+// returns the server and a pool on that Postgres; t.Cleanup stops all three.
+func Start(t testing.TB, app refapi.App) (*httptest.Server, *pgxpool.Pool) {
+	t.Helper()
+	pg := pgtest.Require(t)
+	pool := Pool(t, pg.DSN, app)
+	ts, _ := Serve(t, pool, app)
+	return ts, pool
+}
+
+// CreateCase is one POST to an idempotent create endpoint: the
+// Idempotency-Key (none when ""), the body (as for Post), and the status and
+// a substring of the response body it wants.
+type CreateCase struct {
+	Name     string
+	Key      string
+	Body     any
+	WantCode int
+	WantMsg  string
+}
+
+// CheckCreates posts the cases to url in order, each as a subtest of t.
+func CheckCreates(t *testing.T, c *http.Client, url string, cases []CreateCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			code, b := Post(t, c, url, tc.Key, tc.Body)
+			if code != tc.WantCode || !strings.Contains(string(b), tc.WantMsg) {
+				t.Errorf("POST %s key %q = %d %s, want %d containing %q", url, tc.Key, code, b, tc.WantCode, tc.WantMsg)
+			}
+		})
+	}
+}
+
+// CreateConcurrently sends n concurrent POSTs of body with one key to url and
+// requires the idempotent create's guarantee: one 201, n-1 200, all with one
+// id, which it returns.
+func CreateConcurrently(t testing.TB, c *http.Client, url, key string, body any, n int) int64 {
+	t.Helper()
+	type result struct {
+		code int
+		body []byte
+		err  error
+	}
+	results := make(chan result, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			code, b, err := Do(c, url, key, body)
+			results <- result{code, b, err}
+		})
+	}
+	wg.Wait()
+	close(results)
+	codes := map[int]int{}
+	ids := map[int64]int{}
+	var id int64
+	for r := range results {
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		codes[r.code]++
+		if r.code != http.StatusCreated && r.code != http.StatusOK {
+			t.Errorf("POST %s = %d %s, want 201 or 200", url, r.code, r.body)
+			continue
+		}
+		var row struct {
+			ID int64 `json:"id"`
+		}
+		if err := json.Unmarshal(r.body, &row); err != nil {
+			t.Fatalf("POST %s: decode %s: %v", url, r.body, err)
+		}
+		ids[row.ID]++
+		id = row.ID
+	}
+	if codes[http.StatusCreated] != 1 || codes[http.StatusOK] != n-1 {
+		t.Errorf("status counts = %v, want one 201 and %d 200", codes, n-1)
+	}
+	if len(ids) != 1 {
+		t.Errorf("distinct ids = %v, want exactly one", ids)
+	}
+	return id
 }
