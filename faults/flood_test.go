@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vigilhq/vigil/faults/porttest"
 )
 
 // countingServer accepts on loopback and tracks open connections; its
@@ -113,7 +115,7 @@ func TestConnFloodHoldClosesWithoutRevert(t *testing.T) {
 }
 
 func TestConnFloodRefusedPortIsBounded(t *testing.T) {
-	addr := freeAddr(t) // nothing listens: every dial is refused
+	addr := porttest.Addr(t) // nothing listens: every dial is refused
 	f := &ConnFlood{Addr: addr, Conns: 50, Within: 5 * time.Second}
 	start := time.Now()
 	_, err := f.Inject(context.Background())

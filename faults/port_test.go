@@ -12,21 +12,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vigilhq/vigil/faults/porttest"
 )
 
-// freeAddr returns a loopback address whose port was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func TestOccupyPortHeldByChildThenReleased(t *testing.T) {
-	addr := freeAddr(t)
+	addr := porttest.Addr(t)
 	f := OccupyPort("api", addr, nil)
 	revert, err := f.Inject(context.Background())
 	if err != nil {
@@ -69,7 +60,7 @@ func TestOccupyPortHeldByChildThenReleased(t *testing.T) {
 // real child listens, Inject kills it, and the bind retries until the port
 // is released.
 func TestOccupyPortAfterKillingService(t *testing.T) {
-	addr := freeAddr(t)
+	addr := porttest.Addr(t)
 	svc := startHelper(t, "listen "+addr)
 	f := OccupyPort("api", addr, PIDFunc(func(context.Context, string) (int, error) { return svc.Process.Pid, nil }))
 	revert, err := f.Inject(context.Background())
@@ -93,7 +84,7 @@ func TestOccupyPortAfterKillingService(t *testing.T) {
 // retry; with the supervisor paused across kill and bind, every injection
 // must win, and the listener must come back once the port is released.
 func TestFillPortNeverRacesTheRestart(t *testing.T) {
-	addr := freeAddr(t)
+	addr := porttest.Addr(t)
 	sup := startHelper(t, "supervise "+addr)
 	listener := PIDFunc(func(context.Context, string) (int, error) { return listenerChild(t, sup.Process.Pid, addr) })
 	listening := func() (bool, string) {
@@ -150,7 +141,7 @@ func TestOccupyPortErrors(t *testing.T) {
 		want string
 	}{
 		{"held by someone else", &PortOccupy{Addr: busy.Addr().String(), BindTimeout: 50 * time.Millisecond}, "still in use"},
-		{"evict fails", OccupyPort("api", freeAddr(t), PIDFunc(func(context.Context, string) (int, error) { return 0, beforeErr })), "cannot find service"},
+		{"evict fails", OccupyPort("api", porttest.Addr(t), PIDFunc(func(context.Context, string) (int, error) { return 0, beforeErr })), "cannot find service"},
 		{"bad address", OccupyPort("api", "127.0.0.1:notaport", nil), "occupy"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

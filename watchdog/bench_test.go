@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilhq/vigil/faults/porttest"
 	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/config"
 )
@@ -69,7 +70,7 @@ func restartServices(b *testing.B) []restartService {
 
 func benchSupervisedRestart(b *testing.B, command func(int) ([]string, []string)) {
 	trials := benchEnvInt(b, "VIGIL_BENCH_TRIALS", 30)
-	port := benchPort(b)
+	port := porttest.Free(b)
 	argv, env := command(port)
 	sup, events := startBenchSupervisor(b, serviceYAML(argv, env, port))
 	probe := newPIDProbe(port)
@@ -212,7 +213,7 @@ func restartEvents(b *testing.B, events chan watchdog.Event, old, next int) (exi
 
 func benchBareRestart(b *testing.B, command func(int) ([]string, []string)) {
 	trials := benchEnvInt(b, "VIGIL_BENCH_TRIALS", 30)
-	port := benchPort(b)
+	port := porttest.Free(b)
 	argv, env := command(port)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

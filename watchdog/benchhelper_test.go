@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,7 +23,6 @@ const smallServiceSource = `package main
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 )
@@ -65,17 +63,6 @@ func buildSmallService(b *testing.B, dir string) string {
 	bin := filepath.Join(dir, "smallsvc")
 	goBuild(b, dir, bin, src)
 	return bin
-}
-
-// benchPort returns a loopback port nobody listens on right now.
-func benchPort(b *testing.B) int {
-	b.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // benchEnvInt reads a positive integer knob from the environment.

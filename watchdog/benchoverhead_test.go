@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilhq/vigil/faults/porttest"
 	"github.com/vigilhq/vigil/watchdog"
 )
 
@@ -44,7 +45,7 @@ func BenchmarkOverhead(b *testing.B) {
 
 	floor := startFloor(b, svc, dir)
 	for range b.N {
-		apiPort := benchPort(b)
+		apiPort := porttest.Free(b)
 		cfgPath := writeOverheadConfig(b, dir, svc, apiPort, n)
 		pid := startWatchdog(b, bin, cfgPath, dir)
 		base := fmt.Sprintf("http://127.0.0.1:%d", apiPort)
@@ -93,7 +94,7 @@ func startFloor(b *testing.B, svc, dir string) *floorProc {
 	if err := os.WriteFile(bin, raw, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	port := benchPort(b)
+	port := porttest.Free(b)
 	cmd := exec.Command(bin, strconv.Itoa(port))
 	if err := cmd.Start(); err != nil {
 		b.Fatalf("start floor: %v", err)
@@ -149,7 +150,7 @@ func writeOverheadConfig(b *testing.B, dir, svc string, apiPort, n int) string {
 	var y strings.Builder
 	fmt.Fprintf(&y, "version: 1\napi:\n  listen: 127.0.0.1:%d\n  socket: %s/vigil.sock\nlogs:\n  dir: %s/logs\nservices:\n", apiPort, dir, dir)
 	for i := 0; i < n; i++ {
-		port := benchPort(b)
+		port := porttest.Free(b)
 		fmt.Fprintf(&y, `  svc%02d:
     command: [%q, "%d"]
     ports: [%d]

@@ -125,17 +125,6 @@ func helperCmd(t *testing.T, args ...string) string {
 	return s + "]"
 }
 
-// freePort returns a loopback port nobody listens on right now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 func pgWeb(port, dsn string) int {
 	l, err := net.Listen("tcp", "127.0.0.1:"+port)
 	if err != nil {

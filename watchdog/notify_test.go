@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilhq/vigil/faults/porttest"
 	"github.com/vigilhq/vigil/watchdog"
 )
 
@@ -155,7 +156,7 @@ func TestSystemdNotify(t *testing.T) {
 // Now, when READY=1 arrives, both answer.
 func TestReadyTooEarly(t *testing.T) {
 	sd := listenNotify(t)
-	web, api := freePort(t), freePort(t)
+	web, api := porttest.Free(t), porttest.Free(t)
 	startHarnessWith(t, fmt.Sprintf(`  web:
     command: %s
     env: {VIGIL_HELPER: slowbind}
@@ -191,7 +192,7 @@ func TestReadyTooEarly(t *testing.T) {
 // a second of the health event that caused it.
 func TestStatusStale(t *testing.T) {
 	sd := listenNotify(t)
-	port := freePort(t)
+	port := porttest.Free(t)
 	h := startHarnessWith(t, fmt.Sprintf(`  one:
     command: %s
     env: {VIGIL_HELPER: sleep}
@@ -252,7 +253,7 @@ func TestReadyAfterStartTimeout(t *testing.T) {
     command: %s
     env: {VIGIL_HELPER: exit}
     restart: {policy: never}
-`, helperCmd(t), tcpHealth("liveness", freePort(t), "failures: 1000"), helperCmd(t, "0", "0s")), watchdog.Options{Notify: true, StartTimeout: 500 * time.Millisecond})
+`, helperCmd(t), tcpHealth("liveness", porttest.Free(t), "failures: 1000"), helperCmd(t, "0", "0s")), watchdog.Options{Notify: true, StartTimeout: 500 * time.Millisecond})
 	m := sd.next("READY=1", 10*time.Second, has("READY=1"))
 	if want := "; not up after 500ms: down"; !strings.HasSuffix(strings.TrimSpace(m.text), want) {
 		t.Errorf("READY=1 after the start timeout = %q, want a STATUS= ending %q", m.text, want)

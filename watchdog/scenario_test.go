@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vigilhq/vigil/faults/pgtest"
+	"github.com/vigilhq/vigil/faults/porttest"
 	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/alert"
 	"github.com/vigilhq/vigil/watchdog/api"
@@ -27,7 +28,7 @@ func TestPostgresOutageBlocksDependents(t *testing.T) {
 		t.Skip("20 s outage; skipped with -short")
 	}
 	pg := pgtest.Require(t)
-	port := freePort(t)
+	port := porttest.Free(t)
 	h := startHarness(t, fmt.Sprintf(`  app:
     command: %s
     env: {VIGIL_HELPER: pgweb}

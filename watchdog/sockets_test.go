@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilhq/vigil/faults/porttest"
 	"github.com/vigilhq/vigil/watchdog"
 )
 
@@ -19,7 +20,7 @@ import (
 // whose listening socket the watchdog holds, and kills it with SIGKILL 10
 // times: no request may be refused; requests in flight at a kill are counted.
 func TestSocketHandOffNoConnectionRefused(t *testing.T) {
-	port := freePort(t)
+	port := porttest.Free(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	h := startHarness(t, fmt.Sprintf(`  api:
     command: %s

@@ -14,13 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilhq/vigil/faults/porttest"
 	"github.com/vigilhq/vigil/watchdog"
 )
 
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
 
 func TestCrashRestartsWithNewPID(t *testing.T) {
-	port := freePort(t)
+	port := porttest.Free(t)
 	h := startHarness(t, fmt.Sprintf(`  web:
     command: %s
     env: {VIGIL_HELPER: http}
@@ -169,7 +170,7 @@ func TestStopTimeoutEscalatesToSIGKILL(t *testing.T) {
 }
 
 func TestFrozenServiceRestartedByLiveness(t *testing.T) {
-	port := freePort(t)
+	port := porttest.Free(t)
 	h := startHarness(t, fmt.Sprintf(`  web:
     command: %s
     env: {VIGIL_HELPER: http}
@@ -250,7 +251,7 @@ func holdPort(t *testing.T, port int) *exec.Cmd {
 func TestPortConflictPolicies(t *testing.T) {
 	for _, policy := range []string{"wait", "kill-holder", "fail"} {
 		t.Run(policy, func(t *testing.T) {
-			port := freePort(t)
+			port := porttest.Free(t)
 			holder := holdPort(t, port)
 			h := startHarness(t, fmt.Sprintf(`  web:
     command: %s
@@ -288,7 +289,7 @@ func TestPortConflictPolicies(t *testing.T) {
 }
 
 func TestDependsOnOrder(t *testing.T) {
-	port := freePort(t)
+	port := porttest.Free(t)
 	h := startHarness(t, fmt.Sprintf(`  app:
     command: %s
     env: {VIGIL_HELPER: sleep}
@@ -483,7 +484,7 @@ func TestLogPathRacesReload(t *testing.T) {
 // and TestMonitorRunsAtLeastIntervalApart in watchdog/health.
 func TestNoSpuriousLivenessRestartAfterStart(t *testing.T) {
 	const starts = 8
-	port := freePort(t)
+	port := porttest.Free(t)
 	h := startHarness(t, fmt.Sprintf(`  slow:
     command: %s
     env: {VIGIL_HELPER: slowbind}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/vigilhq/vigil/faults/porttest"
 )
 
 // blockingAccept is a socket-activated service written the classic way:
@@ -60,7 +62,7 @@ func fdStatusFlags(t *testing.T, pid, fd int) int {
 // service after kill -9 must not set O_NONBLOCK on the listening socket it
 // shares with it; the service, blocked in accept(2), keeps answering.
 func TestAdoptionKeepsSocketBlocking(t *testing.T) {
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	addr := fmt.Sprintf("127.0.0.1:%d", porttest.Free(t))
 	_, cfgPath, client := writeConfig(t, "", fmt.Sprintf(`services:
   svc:
     command: [%q]

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilhq/vigil/faults/porttest"
 	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/api"
 )
@@ -24,7 +25,7 @@ import (
 func TestIdleConnectionsStarveRestart(t *testing.T) {
 	const nofile, idle = 64, 60
 	dir := t.TempDir()
-	port, apiPort := freePort(t), freePort(t)
+	port, apiPort := porttest.Free(t), porttest.Free(t)
 	cfgPath := writeWebConfig(t, dir, fmt.Sprintf("  listen: 127.0.0.1:%d\n  socket: %s/run/vigil.sock\n", apiPort, dir), port, "")
 	client := api.NewSocketClient(filepath.Join(dir, "run", "vigil.sock"))
 	defer client.Close()

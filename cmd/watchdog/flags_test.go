@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilhq/vigil/faults/porttest"
 	"github.com/vigilhq/vigil/watchdog/api"
 )
 
@@ -15,7 +16,7 @@ import (
 // --socket X` was a usage error; flags now go anywhere.
 func TestFlagsAfterServiceName(t *testing.T) {
 	dir := t.TempDir()
-	port := freePort(t)
+	port := porttest.Free(t)
 	sock := filepath.Join(dir, "run", "vigil.sock")
 	cfgPath := writeWebConfig(t, dir, "  socket: "+sock+"\n", port, "")
 	client := api.NewSocketClient(sock)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilhq/vigil/faults/porttest"
 	"github.com/vigilhq/vigil/watchdog/api"
 )
 
@@ -31,7 +32,7 @@ func TestFleetAlertNamesTheHost(t *testing.T) {
 	var targets []string
 	clients := map[string]*api.Client{}
 	for _, host := range []string{"h1", "h2", "h3"} {
-		port, apiPort := freePort(t), freePort(t)
+		port, apiPort := porttest.Free(t), porttest.Free(t)
 		_, cfg, client := writeConfig(t, fmt.Sprintf("127.0.0.1:%d", apiPort), fmt.Sprintf(`services:
   api:
     command: [%q, "%d"]
@@ -62,7 +63,7 @@ scrape_configs:
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(promCfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	promPort := freePort(t)
+	promPort := porttest.Free(t)
 	cmd := exec.Command(prom, "--config.file="+filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path="+filepath.Join(dir, "data"),
 		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", promPort), "--log.level=warn")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr

@@ -11,13 +11,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vigilhq/vigil/faults/porttest"
 )
 
 // TestSecondWatchdogRunStopsNoServices: a second `watchdog run` on the
 // config of a running one exits 2, names the pid that owns it, and leaves
 // the first one's service running untouched.
 func TestSecondWatchdogRunStopsNoServices(t *testing.T) {
-	_, cfgPath, client := writeConfig(t, fmt.Sprintf("127.0.0.1:%d", freePort(t)), `services:
+	_, cfgPath, client := writeConfig(t, fmt.Sprintf("127.0.0.1:%d", porttest.Free(t)), `services:
   app:
     command: ["sleep", "600"]
 `)

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilhq/vigil/faults/porttest"
 	"github.com/vigilhq/vigil/watchdog/proc/proctest"
 
 	"github.com/vigilhq/vigil/watchdog"
@@ -52,16 +53,6 @@ func TestMain(m *testing.M) {
 		os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	proctest.VerifyTestMain(m)
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // writeWebConfig writes dir/vigil.yaml with the api keys apiYAML (indented
@@ -191,7 +182,7 @@ func waitHealthy(t *testing.T, c *api.Client, timeout time.Duration) watchdog.St
 // watchdog and start it again — zero failed probes, no service restarted,
 // the running process adopted.
 func TestKill9WatchdogAdoptsServices(t *testing.T) {
-	port := freePort(t)
+	port := porttest.Free(t)
 	_, cfgPath, client := writeConfig(t, "", fmt.Sprintf(`services:
   web:
     command: [%q, "%d"]

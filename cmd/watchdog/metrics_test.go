@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vigilhq/vigil/faults/porttest"
 )
 
 // TestMetricsForAlerting scrapes a running watchdog after a service was
@@ -21,7 +23,7 @@ import (
 // instance; every metric the shipped rules read is exported.
 func TestMetricsForAlerting(t *testing.T) {
 	promtool := needPromtool(t)
-	port, apiPort := freePort(t), freePort(t)
+	port, apiPort := porttest.Free(t), porttest.Free(t)
 	_, cfgPath, client := writeConfig(t, fmt.Sprintf("127.0.0.1:%d", apiPort), fmt.Sprintf(`services:
   web:
     command: [%q, "%d"]

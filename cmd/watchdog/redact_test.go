@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilhq/vigil/faults/porttest"
 	"github.com/vigilhq/vigil/watchdog/config"
 )
 
@@ -22,7 +23,7 @@ import (
 // log and the alert file.
 func TestExecCheckOutputRedactsEnvSecrets(t *testing.T) {
 	const envSecret, fileSecret = "tok-env-5ecret-value", "tok-file-5ecret-value"
-	listen := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	listen := fmt.Sprintf("127.0.0.1:%d", porttest.Free(t))
 	dir, cfgPath, _ := writeConfig(t, listen, fmt.Sprintf(`alerts:
   - file: {path: "{dir}/alerts.jsonl"}
 services:

@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vigilhq/vigil/faults/porttest"
 )
 
 // BinDir is where Debian installs PostgreSQL 15's server binaries.
@@ -79,8 +81,8 @@ func Start(ctx context.Context, dir string) (*Server, error) {
 			return nil, fmt.Errorf("pgtest: initdb: %w: %s", err, out)
 		}
 	}
-	if s.Port, err = freePort(); err != nil {
-		return nil, err
+	if s.Port, err = porttest.Pick(); err != nil {
+		return nil, fmt.Errorf("pgtest: %w", err)
 	}
 	s.DSN = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", s.Port)
 	return s, s.start(ctx)
@@ -218,15 +220,6 @@ func unprivileged() (*syscall.Credential, error) {
 		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 	}
 	return nil, errors.New("pgtest: running as root and no postgres or nobody user to run the server as")
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("pgtest: free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Require starts a server for t and stops it in t.Cleanup. Without the
