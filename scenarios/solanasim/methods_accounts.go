@@ -140,11 +140,7 @@ func (s *Sim) readAccountConfig(raw json.RawMessage) (accountConfig, commitment,
 }
 
 func (s *Sim) getAccountInfo(params json.RawMessage) (any, *rpcError) {
-	args, e := positional(params, 1, 2)
-	if e != nil {
-		return nil, e
-	}
-	pk, e := pubkeyParam(args[0])
+	pk, args, e := leading(params, 1, 2, pubkeyParam)
 	if e != nil {
 		return nil, e
 	}
@@ -288,11 +284,7 @@ func (s *Sim) getProgramAccounts(params json.RawMessage) (any, *rpcError) {
 }
 
 func (s *Sim) getBalance(params json.RawMessage) (any, *rpcError) {
-	args, e := positional(params, 1, 2)
-	if e != nil {
-		return nil, e
-	}
-	pk, e := pubkeyParam(args[0])
+	pk, args, e := leading(params, 1, 2, pubkeyParam)
 	if e != nil {
 		return nil, e
 	}
@@ -309,11 +301,7 @@ func (s *Sim) getBalance(params json.RawMessage) (any, *rpcError) {
 // amount within one slot builds the same transaction: the second is a
 // duplicate and answers with the first one's signature.
 func (s *Sim) requestAirdrop(params json.RawMessage) (any, *rpcError) {
-	args, e := positional(params, 2, 3)
-	if e != nil {
-		return nil, e
-	}
-	pk, e := pubkeyParam(args[0])
+	pk, args, e := leading(params, 2, 3, pubkeyParam)
 	if e != nil {
 		return nil, e
 	}

@@ -186,11 +186,7 @@ func (s *Sim) latestBlockhash(slot uint64) latestBlockhash {
 func rentExemptMinimum(dataLen uint64) uint64 { return (128 + dataLen) * 3480 * 2 }
 
 func (s *Sim) getMinimumBalanceForRentExemption(params json.RawMessage) (any, *rpcError) {
-	args, e := positional(params, 1, 2)
-	if e != nil {
-		return nil, e
-	}
-	n, e := uintParam(args[0], "data length")
+	n, args, e := leading(params, 1, 2, uintNamed("data length"))
 	if e != nil {
 		return nil, e
 	}

@@ -50,11 +50,7 @@ func (s *Sim) readTxConfig(raw json.RawMessage) (txConfig, txOutput, commitment,
 // getTransaction answers a transaction once its slot has reached the
 // commitment (confirmed or finalized), or null.
 func (s *Sim) getTransaction(params json.RawMessage) (any, *rpcError) {
-	args, e := positional(params, 1, 2)
-	if e != nil {
-		return nil, e
-	}
-	sig, e := signatureParam(args[0])
+	sig, args, e := leading(params, 1, 2, signatureParam)
 	if e != nil {
 		return nil, e
 	}
@@ -80,11 +76,7 @@ func (l *ledger) transaction(sig solana.Signature, c commitment) *txRecord {
 }
 
 func (s *Sim) getSignaturesForAddress(params json.RawMessage) (any, *rpcError) {
-	args, e := positional(params, 1, 2)
-	if e != nil {
-		return nil, e
-	}
-	addr, e := pubkeyParam(args[0])
+	addr, args, e := leading(params, 1, 2, pubkeyParam)
 	if e != nil {
 		return nil, e
 	}
@@ -172,11 +164,7 @@ func (l *ledger) blockAt(slot uint64, c commitment) (*block, *rpcError) {
 // getBlock renders a confirmed block with full, signatures or no
 // transaction details; rewards are always empty.
 func (s *Sim) getBlock(params json.RawMessage) (any, *rpcError) {
-	args, e := positional(params, 1, 2)
-	if e != nil {
-		return nil, e
-	}
-	slot, e := uintParam(args[0], "slot")
+	slot, args, e := leading(params, 1, 2, uintNamed("slot"))
 	if e != nil {
 		return nil, e
 	}
@@ -221,11 +209,7 @@ func (s *Sim) getBlock(params json.RawMessage) (any, *rpcError) {
 // slot; the simulator skips no slot. The second argument is an end slot or
 // the config.
 func (s *Sim) getBlocks(params json.RawMessage) (any, *rpcError) {
-	args, e := positional(params, 1, 3)
-	if e != nil {
-		return nil, e
-	}
-	start, e := uintParam(args[0], "start slot")
+	start, args, e := leading(params, 1, 3, uintNamed("start slot"))
 	if e != nil {
 		return nil, e
 	}
@@ -245,11 +229,7 @@ func (s *Sim) getBlocks(params json.RawMessage) (any, *rpcError) {
 }
 
 func (s *Sim) getBlocksWithLimit(params json.RawMessage) (any, *rpcError) {
-	args, e := positional(params, 2, 3)
-	if e != nil {
-		return nil, e
-	}
-	start, e := uintParam(args[0], "start slot")
+	start, args, e := leading(params, 2, 3, uintNamed("start slot"))
 	if e != nil {
 		return nil, e
 	}
@@ -286,11 +266,7 @@ func (s *Sim) blocksIn(start, end uint64, cfgArg json.RawMessage) (any, *rpcErro
 
 // getBlockTime answers a confirmed block's time in unix seconds.
 func (s *Sim) getBlockTime(params json.RawMessage) (any, *rpcError) {
-	args, e := positional(params, 1, 1)
-	if e != nil {
-		return nil, e
-	}
-	slot, e := uintParam(args[0], "slot")
+	slot, _, e := leading(params, 1, 1, uintNamed("slot"))
 	if e != nil {
 		return nil, e
 	}

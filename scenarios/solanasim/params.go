@@ -113,3 +113,23 @@ func pubkeysList(list []json.RawMessage, max int) ([]solana.PublicKey, *rpcError
 	}
 	return out, nil
 }
+
+// leading splits params into between min and max positional arguments (min
+// at least 1) and decodes the first with parse: the [pubkey, config?] and
+// [slot, ...] shape most methods take.
+func leading[T any](raw json.RawMessage, min, max int, parse func(json.RawMessage) (T, *rpcError)) (T, []json.RawMessage, *rpcError) {
+	var first T
+	args, e := positional(raw, min, max)
+	if e != nil {
+		return first, nil, e
+	}
+	if first, e = parse(args[0]); e != nil {
+		return first, nil, e
+	}
+	return first, args, nil
+}
+
+// uintNamed is uintParam for leading: what names the argument in errors.
+func uintNamed(what string) func(json.RawMessage) (uint64, *rpcError) {
+	return func(raw json.RawMessage) (uint64, *rpcError) { return uintParam(raw, what) }
+}
