@@ -153,11 +153,9 @@ func (s *Sim) getAccountInfo(params json.RawMessage) (any, *rpcError) {
 }
 
 func (s *Sim) getMultipleAccounts(params json.RawMessage) (any, *rpcError) {
-	args, e := positional(params, 1, 2)
-	if e != nil {
-		return nil, e
-	}
-	pks, e := pubkeysParam(args[0], maxMultipleAccounts)
+	pks, args, e := leading(params, 1, 2, func(raw json.RawMessage) ([]solana.PublicKey, *rpcError) {
+		return pubkeysParam(raw, maxMultipleAccounts)
+	})
 	if e != nil {
 		return nil, e
 	}
@@ -241,9 +239,9 @@ func matches(st accountState, fs []accountFilter) bool {
 
 // parseProgramArgs reads [program, config?] of getProgramAccounts and
 // programSubscribe; the commitment is left to the caller.
-func parseProgramArgs(args []json.RawMessage) (solana.PublicKey, programConfig, *rpcError) {
+func parseProgramArgs(params json.RawMessage) (solana.PublicKey, programConfig, *rpcError) {
 	cfg := programConfig{accountConfig: accountConfig{Encoding: "base58"}}
-	program, e := pubkeyParam(args[0])
+	program, args, e := leading(params, 1, 2, pubkeyParam)
 	if e == nil {
 		e = configParam(optional(args, 1), &cfg)
 	}
@@ -257,11 +255,7 @@ func parseProgramArgs(args []json.RawMessage) (solana.PublicKey, programConfig, 
 }
 
 func (s *Sim) getProgramAccounts(params json.RawMessage) (any, *rpcError) {
-	args, e := positional(params, 1, 2)
-	if e != nil {
-		return nil, e
-	}
-	program, cfg, e := parseProgramArgs(args)
+	program, cfg, e := parseProgramArgs(params)
 	if e != nil {
 		return nil, e
 	}

@@ -79,14 +79,11 @@ func subCommitment(cfg commitmentConfig) (commitment, *rpcError) {
 }
 
 func parseSignatureSubscribe(params json.RawMessage) (*subscription, *rpcError) {
-	args, e := positional(params, 1, 2)
+	sig, args, e := leading(params, 1, 2, signatureParam)
 	if e != nil {
 		return nil, e
 	}
-	sub := &subscription{kind: kindSignature}
-	if sub.sig, e = signatureParam(args[0]); e != nil {
-		return nil, e
-	}
+	sub := &subscription{kind: kindSignature, sig: sig}
 	var cfg struct {
 		commitmentConfig
 		EnableReceivedNotification bool `json:"enableReceivedNotification"`
@@ -100,14 +97,11 @@ func parseSignatureSubscribe(params json.RawMessage) (*subscription, *rpcError) 
 }
 
 func parseAccountSubscribe(params json.RawMessage) (*subscription, *rpcError) {
-	args, e := positional(params, 1, 2)
+	pk, args, e := leading(params, 1, 2, pubkeyParam)
 	if e != nil {
 		return nil, e
 	}
-	sub := &subscription{kind: kindAccount}
-	if sub.pubkey, e = pubkeyParam(args[0]); e != nil {
-		return nil, e
-	}
+	sub := &subscription{kind: kindAccount, pubkey: pk}
 	if sub.account, e = parseAccountConfig(optional(args, 1)); e != nil {
 		return nil, e
 	}
@@ -116,11 +110,7 @@ func parseAccountSubscribe(params json.RawMessage) (*subscription, *rpcError) {
 }
 
 func parseProgramSubscribe(params json.RawMessage) (*subscription, *rpcError) {
-	args, e := positional(params, 1, 2)
-	if e != nil {
-		return nil, e
-	}
-	program, cfg, e := parseProgramArgs(args)
+	program, cfg, e := parseProgramArgs(params)
 	if e != nil {
 		return nil, e
 	}
