@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,11 +13,8 @@ import (
 // reaps orphans, forwards signals, and restarts the supervisor if it dies —
 // the new one adopts the services still running (docs/operations.md).
 func initCmd(args []string, _, stderr io.Writer) int {
-	fs := flag.NewFlagSet("init", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("c", defaultConfig(), "config file")
-	format := fs.String("log-format", "text", "watchdog log format: text or json")
-	if fs.Parse(args) != nil {
+	f, ok := parseRunFlags("init", args, stderr)
+	if !ok {
 		return exitUsage
 	}
 	defer survivePipes()()
@@ -29,7 +25,7 @@ func initCmd(args []string, _, stderr io.Writer) int {
 	}
 	logger := newLogger(stderr, "text", os.Getenv("JOURNAL_STREAM")).With("component", "init")
 	code, err := pid1.Run(context.Background(), pid1.Options{
-		Argv:   []string{self, "run", "-c", *path, "--log-format", *format},
+		Argv:   append([]string{self, "run"}, f.args()...),
 		Logger: logger,
 	})
 	if err != nil {

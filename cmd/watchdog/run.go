@@ -42,16 +42,33 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func runCmd(args []string, _, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+// runFlags are the flags of run, which init passes on to the run it starts.
+type runFlags struct {
+	path, format string
+}
+
+// parseRunFlags parses args as the flags of run, for the subcommand name.
+func parseRunFlags(name string, args []string, stderr io.Writer) (runFlags, bool) {
+	var f runFlags
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	path := fs.String("c", defaultConfig(), "config file")
-	format := fs.String("log-format", "text", "watchdog log format: text or json")
-	if fs.Parse(args) != nil {
+	fs.StringVar(&f.path, "c", defaultConfig(), "config file")
+	fs.StringVar(&f.format, "log-format", "text", "watchdog log format: text or json")
+	return f, fs.Parse(args) == nil
+}
+
+// args are the flags that give run f.
+func (f runFlags) args() []string {
+	return []string{"-c", f.path, "--log-format", f.format}
+}
+
+func runCmd(args []string, _, stderr io.Writer) int {
+	f, ok := parseRunFlags("run", args, stderr)
+	if !ok {
 		return exitUsage
 	}
 	defer survivePipes()()
-	cfg, err := config.Load(*path)
+	cfg, err := config.Load(f.path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
@@ -68,10 +85,10 @@ func runCmd(args []string, _, stderr io.Writer) int {
 		return exitError
 	}
 	defer lock.Close()
-	logger := newLogger(stderr, *format, os.Getenv("JOURNAL_STREAM"))
+	logger := newLogger(stderr, f.format, os.Getenv("JOURNAL_STREAM"))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	if err := run(ctx, *path, cfg, logger); err != nil {
+	if err := run(ctx, f.path, cfg, logger); err != nil {
 		logger.Error("watchdog failed", "err", err)
 		return exitError
 	}
