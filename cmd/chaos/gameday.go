@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,12 +16,8 @@ import (
 )
 
 func gamedayCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("gameday", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var tf targetFlags
-	tf.register(fs)
+	fs, tf := newTargetFlags("gameday", "reports/gameday-<time>", stderr)
 	yes := fs.Bool("yes", false, "inject every fault without asking (automation)")
-	reports := fs.String("reports", "", "report directory (default reports/gameday-<time>)")
 	file, rest := splitFile(args)
 	if err := fs.Parse(rest); err != nil {
 		return exitUsage
@@ -62,7 +57,7 @@ func gamedayCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "game day: %s on %s (seed %d)\n%s\n", s.Name, runner.Target.Name, s.Seed, s.Description)
 	res := chaos.RunSuite(ctx, runner, []*chaos.Scenario{s}, report.Meta{Release: "gameday", GitDescribe: "gameday"})
-	dir := *reports
+	dir := tf.reports
 	if dir == "" {
 		dir = filepath.Join(reportsRoot, "gameday-"+time.Now().UTC().Format("20060102t150405"))
 	}

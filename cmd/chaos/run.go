@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,11 +15,7 @@ import (
 )
 
 func runCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var tf targetFlags
-	tf.register(fs)
-	reports := fs.String("reports", "", "report directory (default reports/<git describe>)")
+	fs, tf := newTargetFlags("run", "reports/<git describe>", stderr)
 	scenarios, code := loadScenarios(fs, args, stderr)
 	if code != exitOK {
 		return code
@@ -32,7 +27,7 @@ func runCmd(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "chaos run: %v\n", err)
 		return exitFailed
 	}
-	dir := *reports
+	dir := tf.reports
 	if dir == "" {
 		dir = filepath.Join(reportsRoot, release)
 	}

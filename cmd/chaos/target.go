@@ -14,11 +14,24 @@ import (
 	"github.com/vigilhq/vigil/scenarios/stack"
 )
 
-// targetFlags choose where scenarios run.
+// targetFlags choose where scenarios run and where their reports go.
 type targetFlags struct {
-	target string
-	socket string
-	dsn    string
+	target  string
+	socket  string
+	dsn     string
+	reports string
+}
+
+// newTargetFlags returns the flag set of the subcommand name, which runs
+// scenarios on a target: the target flags and --reports, whose default
+// (said in the help as reportsDefault) the subcommand picks when it is "".
+func newTargetFlags(name, reportsDefault string, stderr io.Writer) (*flag.FlagSet, *targetFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var t targetFlags
+	t.register(fs)
+	fs.StringVar(&t.reports, "reports", "", "report directory (default "+reportsDefault+")")
+	return fs, &t
 }
 
 func (t *targetFlags) register(fs *flag.FlagSet) {
