@@ -33,13 +33,7 @@ func TestFleetAlertNamesTheHost(t *testing.T) {
 	clients := map[string]*api.Client{}
 	for _, host := range []string{"h1", "h2", "h3"} {
 		port, apiPort := porttest.Free(t), porttest.Free(t)
-		_, cfg, client := writeConfig(t, fmt.Sprintf("127.0.0.1:%d", apiPort), fmt.Sprintf(`services:
-  api:
-    command: [%q, "%d"]
-    env: {VIGIL_HELPER: http}
-    ports: [%d]
-    restart: {policy: never}
-`, os.Args[0], port, port))
+		_, cfg, client := writeConfig(t, fmt.Sprintf("127.0.0.1:%d", apiPort), "services:\n"+httpService("api", port, "    restart: {policy: never}\n"))
 		startWatchdog(t, cfg, "VIGIL_HOST="+host)
 		clients[host] = client
 		targets = append(targets, fmt.Sprintf("%q", fmt.Sprintf("127.0.0.1:%d", apiPort)))

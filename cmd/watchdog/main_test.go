@@ -60,21 +60,19 @@ func TestMain(m *testing.M) {
 // with the service keys extra (indented lines) added. It returns the path.
 func writeWebConfig(t *testing.T, dir, apiYAML string, port int, extra string) string {
 	t.Helper()
-	cfg := fmt.Sprintf(`version: 1
-api:
-%slogs:
-  dir: %s/logs
-services:
-  web:
-    command: [%q, "%d"]
-    env: {VIGIL_HELPER: http}
-    ports: [%d]
-%s`, apiYAML, dir, os.Args[0], port, port, extra)
+	cfg := fmt.Sprintf("version: 1\napi:\n%slogs:\n  dir: %s/logs\nservices:\n%s", apiYAML, dir, httpService("web", port, extra))
 	path := filepath.Join(dir, "vigil.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// httpService is the YAML of the service name (under services:): the http
+// helper listening on port, with the service keys extra (indented lines)
+// added.
+func httpService(name string, port int, extra string) string {
+	return fmt.Sprintf("  %s:\n    command: [%q, \"%d\"]\n    env: {VIGIL_HELPER: http}\n    ports: [%d]\n%s", name, os.Args[0], port, port, extra)
 }
 
 // startWatchdog runs `watchdog run -c cfg` as a real process; env adds to
@@ -183,17 +181,12 @@ func waitHealthy(t *testing.T, c *api.Client, timeout time.Duration) watchdog.St
 // the running process adopted.
 func TestKill9WatchdogAdoptsServices(t *testing.T) {
 	port := porttest.Free(t)
-	_, cfgPath, client := writeConfig(t, "", fmt.Sprintf(`services:
-  web:
-    command: [%q, "%d"]
-    env: {VIGIL_HELPER: http}
-    ports: [%d]
-    health:
+	_, cfgPath, client := writeConfig(t, "", "services:\n"+httpService("web", port, fmt.Sprintf(`    health:
       liveness:
         - http: {url: "http://127.0.0.1:%d/"}
           interval: 200ms
           timeout: 150ms
-`, os.Args[0], port, port, port))
+`, port)))
 
 	first := startWatchdog(t, cfgPath)
 	before := waitHealthy(t, client, 15*time.Second).Services[0]

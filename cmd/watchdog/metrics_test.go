@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -24,18 +23,13 @@ import (
 func TestMetricsForAlerting(t *testing.T) {
 	promtool := needPromtool(t)
 	port, apiPort := porttest.Free(t), porttest.Free(t)
-	_, cfgPath, client := writeConfig(t, fmt.Sprintf("127.0.0.1:%d", apiPort), fmt.Sprintf(`services:
-  web:
-    command: [%q, "%d"]
-    env: {VIGIL_HELPER: http}
-    ports: [%d]
-    health:
+	_, cfgPath, client := writeConfig(t, fmt.Sprintf("127.0.0.1:%d", apiPort), "services:\n"+httpService("web", port, fmt.Sprintf(`    health:
       liveness:
         - http: {url: "http://127.0.0.1:%d/"}
           interval: 200ms
           timeout: 150ms
           start_period: 10s
-`, os.Args[0], port, port, port))
+`, port)))
 	startWatchdog(t, cfgPath)
 	before := waitHealthy(t, client, 15*time.Second).Services[0]
 	if err := syscall.Kill(before.PID, syscall.SIGKILL); err != nil {
