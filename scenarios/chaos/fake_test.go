@@ -13,6 +13,7 @@ import (
 	"github.com/vigilhq/vigil/faults"
 	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/api"
+	"github.com/vigilhq/vigil/watchdog/api/apitest"
 )
 
 // fakeSupervisor is the edge the runner's tests fake: the watchdog's view,
@@ -41,20 +42,7 @@ func fakeTarget(t *testing.T, mk FaultMaker) *Target {
 	t.Helper()
 	sup := &fakeSupervisor{bus: watchdog.NewBus(100, nil), services: []string{"pgapi", "bankapi", "reconapi"}}
 	srv := api.New(sup, api.Options{Listen: "127.0.0.1:0"})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("api server: %v", err)
-		}
-	})
-	select {
-	case <-srv.Ready():
-	case err := <-done:
-		t.Fatalf("api server: %v", err)
-	}
+	apitest.Run(t, srv)
 	tg := &Target{Name: "fake", URLs: map[string]string{}, Faults: mk}
 	for _, n := range sup.services {
 		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

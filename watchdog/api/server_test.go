@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vigilhq/vigil/watchdog/api"
+	"github.com/vigilhq/vigil/watchdog/api/apitest"
 )
 
 var errAcceptBroken = errors.New("accept: listener broken")
@@ -62,20 +63,7 @@ func TestShutdownHangAfterServeError(t *testing.T) {
 func runServer(t *testing.T, opts api.Options) *api.Server {
 	t.Helper()
 	srv := api.New(nil, opts)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run() = %v", err)
-		}
-	})
-	select {
-	case <-srv.Ready():
-	case <-time.After(10 * time.Second):
-		t.Fatal("API not ready")
-	}
+	apitest.Run(t, srv)
 	return srv
 }
 
