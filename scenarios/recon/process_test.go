@@ -1,7 +1,6 @@
 package recon_test
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"syscall"
@@ -29,17 +28,7 @@ func TestBinaryRunsJobsAndStops(t *testing.T) {
 	if rep.Status != refapi.StatusHealthy {
 		t.Errorf("binary /recon/health = %+v, want healthy", rep)
 	}
-	code, b := refapitest.Post(t, http.DefaultClient, proc.URL+"/recon/jobs", "", []byte(`{}`))
-	if code != http.StatusAccepted {
-		t.Fatalf("POST /recon/jobs = %d %s", code, b)
-	}
-	var acc recon.Accepted
-	decodeInto(t, b, &acc)
-	var j recon.Job
-	refapitest.WaitFor(t, 30*time.Second, "job to finish", func() bool {
-		refapitest.GetJSON(t, fmt.Sprintf("%s/recon/jobs/%d", proc.URL, acc.ID), http.StatusOK, &j)
-		return j.Status == recon.JobSucceeded || j.Status == recon.JobFailed
-	})
+	j := runJobAt(t, http.DefaultClient, proc.URL)
 	if j.Status != recon.JobSucceeded || j.Matched < 1 {
 		t.Errorf("job = %+v, want succeeded with the payment matched", j)
 	}

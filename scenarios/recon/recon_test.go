@@ -127,7 +127,14 @@ func (s *stack) transfer(t *testing.T, reference string, amount int64) {
 // runJob starts a job and waits (bounded) for it to finish.
 func (s *stack) runJob(t *testing.T) recon.Job {
 	t.Helper()
-	code, b := refapitest.Post(t, s.recon.Client(), s.recon.URL+"/recon/jobs", "", []byte(`{}`))
+	return runJobAt(t, s.recon.Client(), s.recon.URL)
+}
+
+// runJobAt starts a job on the reconapi at base and waits (bounded) for it
+// to finish.
+func runJobAt(t *testing.T, c *http.Client, base string) recon.Job {
+	t.Helper()
+	code, b := refapitest.Post(t, c, base+"/recon/jobs", "", []byte(`{}`))
 	if code != http.StatusAccepted {
 		t.Fatalf("POST /recon/jobs = %d %s, want 202", code, b)
 	}
@@ -135,7 +142,7 @@ func (s *stack) runJob(t *testing.T) recon.Job {
 	decodeInto(t, b, &acc)
 	var j recon.Job
 	refapitest.WaitFor(t, 30*time.Second, "job to finish", func() bool {
-		refapitest.GetJSON(t, fmt.Sprintf("%s/recon/jobs/%d", s.recon.URL, acc.ID), http.StatusOK, &j)
+		refapitest.GetJSON(t, fmt.Sprintf("%s/recon/jobs/%d", base, acc.ID), http.StatusOK, &j)
 		return j.Status == recon.JobSucceeded || j.Status == recon.JobFailed
 	})
 	return j
