@@ -1,7 +1,6 @@
 package watchdog_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,29 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/vigilhq/vigil/watchdog"
+	"github.com/vigilhq/vigil/watchdog/proc/proctest"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestEnvFileValuesStayPrivate: the service gets env_file values; status,
 // events and the watchdog's own log never show them.
@@ -42,7 +24,7 @@ func TestEnvFileValuesStayPrivate(t *testing.T) {
 	if err := os.WriteFile(envFile, []byte("API_KEY="+secret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var logBuf syncBuffer
+	var logBuf proctest.Buffer
 	cfg := parseConfig(t, dir, fmt.Sprintf(`  app:
     command: %s
     env: {VIGIL_HELPER: exit}
@@ -53,7 +35,7 @@ func TestEnvFileValuesStayPrivate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var evBuf syncBuffer
+	var evBuf proctest.Buffer
 	sup.Events().Subscribe(func(ev watchdog.Event) { _ = json.NewEncoder(&evBuf).Encode(ev) })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

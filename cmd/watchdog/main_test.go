@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -87,7 +86,7 @@ func startWatchdogArgs(t *testing.T, args []string, env ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(append(os.Environ(), "VIGIL_TEST_MAIN=1", proctest.Mark(t)), env...)
-	out := new(lockedBuffer) // the copying goroutine may still write when Cleanup reads
+	out := new(proctest.Buffer) // the copying goroutine may still write when Cleanup reads
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -98,24 +97,6 @@ func startWatchdogArgs(t *testing.T, args []string, env ...string) *exec.Cmd {
 		}
 	})
 	return cmd
-}
-
-// lockedBuffer is a bytes.Buffer safe for one writer and concurrent readers.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // writeConfig writes vigil.yaml into a new temp dir: api.socket in

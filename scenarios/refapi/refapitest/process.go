@@ -1,17 +1,17 @@
 package refapitest
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vigilhq/vigil/watchdog/proc/proctest"
 )
 
 // Build compiles the main package pkg (an import path) into t.TempDir and
@@ -37,7 +37,7 @@ type Process struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 	err  error
-	out  *lockedBuffer
+	out  *proctest.Buffer
 }
 
 // StartProcess runs bin with env (added to the test's environment) on a
@@ -56,7 +56,7 @@ func StartProcess(t testing.TB, bin string, env ...string) *Process {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Process{Addr: l.Addr().String(), done: make(chan struct{}), out: &lockedBuffer{}}
+	p := &Process{Addr: l.Addr().String(), done: make(chan struct{}), out: &proctest.Buffer{}}
 	p.URL = "http://" + p.Addr
 	p.cmd = exec.Command("/bin/sh", "-c", `LISTEN_PID=$$; LISTEN_FDS=1; export LISTEN_PID LISTEN_FDS; exec "$0"`, bin)
 	p.cmd.Env = append(os.Environ(), env...)
@@ -128,23 +128,6 @@ func (p *Process) Wait(bound time.Duration) error {
 
 // Output returns what the process wrote so far.
 func (p *Process) Output() string { return p.out.String() }
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // WaitFor polls cond every 20ms until it holds, failing t after bound.
 func WaitFor(t testing.TB, bound time.Duration, what string, cond func() bool) {
