@@ -106,11 +106,7 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		code := http.StatusInternalServerError
-		if errors.Is(err, watchdog.ErrUnknownService) {
-			code = http.StatusNotFound
-		}
-		writeError(w, code, err.Error())
+		writeServiceError(w, err)
 		return
 	}
 	s.log.Info("control", "op", op, "service", name)
@@ -137,6 +133,16 @@ func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
 
 type errorBody struct {
 	Error string `json:"error"`
+}
+
+// writeServiceError answers an error of the supervisor about one service:
+// 404 for a service it does not know, else 500.
+func writeServiceError(w http.ResponseWriter, err error) {
+	code := http.StatusInternalServerError
+	if errors.Is(err, watchdog.ErrUnknownService) {
+		code = http.StatusNotFound
+	}
+	writeError(w, code, err.Error())
 }
 
 func writeError(w http.ResponseWriter, code int, msg string) {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/logs"
 )
 
@@ -19,11 +17,7 @@ import (
 func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
 	path, err := s.sup.LogPath(r.PathValue("name"))
 	if err != nil {
-		code := http.StatusInternalServerError
-		if errors.Is(err, watchdog.ErrUnknownService) {
-			code = http.StatusNotFound
-		}
-		writeError(w, code, err.Error())
+		writeServiceError(w, err)
 		return
 	}
 	n, _ := strconv.Atoi(r.URL.Query().Get("n"))
