@@ -16,6 +16,7 @@ import (
 
 	"github.com/vigilhq/vigil/faults/porttest"
 	"github.com/vigilhq/vigil/watchdog"
+	"github.com/vigilhq/vigil/watchdog/proc/proctest"
 )
 
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
@@ -231,10 +232,7 @@ func holdPort(t *testing.T, port int) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], strconv.Itoa(port))
 	cmd.Env = append(os.Environ(), "VIGIL_HELPER=hold")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	proctest.Start(t, cmd)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second); err == nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/vigilhq/vigil/faults/porttest"
 	"github.com/vigilhq/vigil/watchdog/api"
+	"github.com/vigilhq/vigil/watchdog/proc/proctest"
 )
 
 // TestFleetAlertNamesTheHost: three watchdogs as three hosts (VIGIL_HOST
@@ -61,13 +62,7 @@ scrape_configs:
 	cmd := exec.Command(prom, "--config.file="+filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path="+filepath.Join(dir, "data"),
 		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", promPort), "--log.level=warn")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
+	proctest.Start(t, cmd)
 	base := fmt.Sprintf("http://127.0.0.1:%d", promPort)
 
 	// Every host scraped and its service seen up before the kill.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/config"
+	"github.com/vigilhq/vigil/watchdog/proc/proctest"
 )
 
 // realAlertmanager starts Debian's prometheus-alertmanager on a free
@@ -62,13 +63,7 @@ receivers:
 	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "am.yml"), "--storage.path="+dir,
 		"--web.listen-address="+addr, "--cluster.listen-address=", "--log.level=warn")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
+	proctest.Start(t, cmd)
 	url = "http://" + addr
 	waitFor(t, 20*time.Second, "Alertmanager ready", func() bool {
 		resp, err := http.Get(url + "/-/ready")

@@ -151,3 +151,17 @@ func (s sweeping) Run() int {
 	}
 	return code
 }
+
+// Start starts cmd, failing t if it cannot, and in t.Cleanup kills it and
+// waits for it: for a child the test talks to until it ends (a Prometheus,
+// a held port).
+func Start(t testing.TB, cmd *exec.Cmd) {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", cmd.Path, err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+}
