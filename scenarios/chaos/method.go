@@ -169,12 +169,5 @@ func (m *method) waitUntil(ctx context.Context, at time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
+	return faults.Hold(d)(ctx) // a fault's hold is the same wait
 }
