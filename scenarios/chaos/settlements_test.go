@@ -3,7 +3,6 @@ package chaos
 import (
 	"context"
 	"io"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -11,11 +10,11 @@ import (
 	solanago "github.com/gagliardetto/solana-go"
 	"github.com/gagliardetto/solana-go/rpc"
 
+	"github.com/vigilhq/vigil/faults/pgtest"
 	"github.com/vigilhq/vigil/scenarios/recon"
 	"github.com/vigilhq/vigil/scenarios/refapi/refapitest"
 	"github.com/vigilhq/vigil/scenarios/solanasim"
 	"github.com/vigilhq/vigil/scenarios/solanasim/solanasimtest"
-	"github.com/vigilhq/vigil/faults/pgtest"
 )
 
 // TestCheckSettlementsFindsLostOnes runs the chain check against a real
@@ -73,10 +72,8 @@ func TestCheckSettlementsFindsLostOnes(t *testing.T) {
 // on has nothing to check, and that is not an error.
 func TestCheckSettlementsWithoutReconTables(t *testing.T) {
 	pg := pgtest.Require(t)
-	sim := solanasim.New(solanasim.Options{})
-	srv := httptest.NewServer(sim.Handler())
-	t.Cleanup(srv.Close)
-	r := &Runner{Target: &Target{PostgresDSN: pg.DSN, SolanaRPC: srv.URL}, Journal: NewJournal(nil, io.Discard)}
+	node := solanasimtest.Serve(t, solanasim.Options{})
+	r := &Runner{Target: &Target{PostgresDSN: pg.DSN, SolanaRPC: node.RPC}, Journal: NewJournal(nil, io.Discard)}
 	var res Result
 	if err := r.checkSettlements(t.Context(), &Scenario{Name: "s"}, &res); err != nil {
 		t.Fatalf("checkSettlements = %v", err)

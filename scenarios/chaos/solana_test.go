@@ -1,21 +1,19 @@
 package chaos
 
 import (
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigilhq/vigil/scenarios/solanasim"
+	"github.com/vigilhq/vigil/scenarios/solanasim/solanasimtest"
 )
 
 // TestSolanaFaultKind: a scenario can name every solanasim mode as kind
 // solana; the fault it makes puts a real simulator in that mode with the
 // scenario's parameters and back to healthy on revert.
 func TestSolanaFaultKind(t *testing.T) {
-	sim := solanasim.New(solanasim.Options{})
-	srv := httptest.NewServer(sim.Handler())
-	t.Cleanup(srv.Close)
+	node := solanasimtest.Serve(t, solanasim.Options{})
 	tests := []struct {
 		action, params string
 		want           solanasim.Condition
@@ -35,7 +33,7 @@ func TestSolanaFaultKind(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse = %v", err)
 			}
-			f, err := solanaModeFault(&Target{}, srv.URL, s.Faults[0])
+			f, err := solanaModeFault(&Target{}, node.RPC, s.Faults[0])
 			if err != nil {
 				t.Fatalf("solanaModeFault = %v", err)
 			}
@@ -43,11 +41,11 @@ func TestSolanaFaultKind(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Inject = %v", err)
 			}
-			if got := sim.Condition(); got != tc.want {
+			if got := node.Sim.Condition(); got != tc.want {
 				t.Errorf("condition = %+v, want %+v", got, tc.want)
 			}
-			if err := revert(t.Context()); err != nil || sim.Condition().Mode != solanasim.ModeHealthy {
-				t.Errorf("revert = %v, condition %+v; want healthy", err, sim.Condition())
+			if err := revert(t.Context()); err != nil || node.Sim.Condition().Mode != solanasim.ModeHealthy {
+				t.Errorf("revert = %v, condition %+v; want healthy", err, node.Sim.Condition())
 			}
 		})
 	}

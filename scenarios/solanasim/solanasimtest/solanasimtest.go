@@ -50,3 +50,14 @@ func Start(tb testing.TB, opts solanasim.Options) *Node {
 	})
 	return &Node{Sim: sim, RPC: rpcSrv.URL, WS: "ws" + strings.TrimPrefix(wsSrv.URL, "http")}
 }
+
+// Serve serves a simulator's JSON-RPC (and admin API) until tb's cleanup,
+// without Run: its slots do not advance and there is no PubSub (WS is "").
+// For tests of what the admin API sets, not of the chain.
+func Serve(tb testing.TB, opts solanasim.Options) *Node {
+	tb.Helper()
+	sim := solanasim.New(opts)
+	srv := httptest.NewServer(sim.Handler())
+	tb.Cleanup(srv.Close)
+	return &Node{Sim: sim, RPC: srv.URL}
+}
