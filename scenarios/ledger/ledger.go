@@ -157,6 +157,16 @@ func scan[T any](row pgx.Row) (T, error) {
 	return v, err
 }
 
+// checkRow reports a T that scan and id cannot read: not a struct of the
+// six columns whose first is the int64 id.
+func checkRow[T any]() error {
+	t := reflect.TypeFor[T]()
+	if t.Kind() != reflect.Struct || t.NumField() != 6 || t.Field(0).Type.Kind() != reflect.Int64 {
+		return fmt.Errorf("ledger: row type %s must be a struct of the 6 columns in order, the first the int64 id", t)
+	}
+	return nil
+}
+
 // id is row's id, its first field.
 func id[T any](row T) int64 {
 	return reflect.ValueOf(row).Field(0).Int()
@@ -187,6 +197,9 @@ func (s Service[Req, T]) App() refapi.App {
 		Name:       s.Name,
 		Migrations: refapi.MigrationsDir(s.Migrations),
 		Build: func(pool *pgxpool.Pool, log *slog.Logger) (refapi.Service, error) {
+			if err := checkRow[T](); err != nil {
+				return nil, err
+			}
 			return server[Req, T]{s, Table[Req, T]{Pool: pool, Log: log, Name: s.Table, Text: s.Text, Time: s.Time}}, nil
 		},
 	}
