@@ -32,6 +32,9 @@ type Transfer struct {
 	BookedAt       time.Time `json:"booked_at"`
 }
 
+// RowID is t's id.
+func (t Transfer) RowID() int64 { return t.ID }
+
 // Entry is what t was booked from.
 func (t Transfer) Entry() ledger.Entry {
 	return ledger.Entry{Amount: t.Amount, Currency: t.Currency, Text: t.Reference}

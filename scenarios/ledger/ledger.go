@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"reflect"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,11 +43,13 @@ type Request interface {
 	Entry() Entry
 }
 
-// Row is a service's row type: a struct whose fields are the table's
-// columns in order (id, amount, currency, text, idempotency key, time),
-// which is how a Table scans it.
+// Row is a service's row type: a struct whose exported fields are the
+// table's columns in order (id, amount, currency, text, idempotency key,
+// time), which is how a Table scans it (pgx.RowToStructByPos).
 type Row interface {
 	Entry() Entry
+	// RowID is the row's id, where the next page starts after it.
+	RowID() int64
 }
 
 // Table is one ledger table whose rows a service reads as T and creates
@@ -73,12 +74,12 @@ func (t Table[Req, T]) Creator() refapi.Creator[Req, T] {
 		Log:  t.Log,
 		Insert: func(ctx context.Context, tx pgx.Tx, key string, req Req) (T, error) {
 			e := req.Entry()
-			return scan[T](tx.QueryRow(ctx, `INSERT INTO `+t.Name+` (idempotency_key, amount, currency, `+t.Text+`)
+			return one[T](tx.Query(ctx, `INSERT INTO `+t.Name+` (idempotency_key, amount, currency, `+t.Text+`)
 				VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING RETURNING `+t.Columns(),
 				key, e.Amount, e.Currency, e.Text))
 		},
 		Load: func(ctx context.Context, tx pgx.Tx, key string) (T, error) {
-			return scan[T](tx.QueryRow(ctx, `SELECT `+t.Columns()+` FROM `+t.Name+` WHERE idempotency_key = $1`, key))
+			return one[T](tx.Query(ctx, `SELECT `+t.Columns()+` FROM `+t.Name+` WHERE idempotency_key = $1`, key))
 		},
 		Same: func(row T, req Req) bool { return row.Entry() == req.Entry() },
 	}
@@ -86,7 +87,7 @@ func (t Table[Req, T]) Creator() refapi.Creator[Req, T] {
 
 // ByID reads the row with id; pgx.ErrNoRows when there is none.
 func (t Table[Req, T]) ByID(ctx context.Context, id int64) (T, error) {
-	return scan[T](t.Pool.QueryRow(ctx, `SELECT `+t.Columns()+` FROM `+t.Name+` WHERE id = $1`, id))
+	return one[T](t.Pool.Query(ctx, `SELECT `+t.Columns()+` FROM `+t.Name+` WHERE id = $1`, id))
 }
 
 // Cursor reads where a page starts from a list request: rows with an id
@@ -117,7 +118,7 @@ func (t Table[Req, T]) List(cursor Cursor, page func(rows []T, next int64) any) 
 		}
 		var next int64
 		if int64(len(rows)) == limit {
-			next = id(rows[len(rows)-1])
+			next = rows[len(rows)-1].RowID()
 		}
 		refapi.WriteJSON(w, http.StatusOK, page(rows, next))
 	}
@@ -135,7 +136,7 @@ func (t Table[Req, T]) page(ctx context.Context, after int64, from time.Time, li
 	if err != nil {
 		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (T, error) { return scan[T](row) })
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[T])
 	if err != nil {
 		return nil, err
 	}
@@ -145,31 +146,14 @@ func (t Table[Req, T]) page(ctx context.Context, after int64, from time.Time, li
 	return out, nil
 }
 
-// scan reads a row selected as Columns into T's fields, in order.
-func scan[T any](row pgx.Row) (T, error) {
-	var v T
-	fields := reflect.ValueOf(&v).Elem()
-	dst := make([]any, fields.NumField())
-	for i := range dst {
-		dst[i] = fields.Field(i).Addr().Interface()
+// one reads the one row a query selected as Columns into T's fields, in
+// order; pgx.ErrNoRows when it returned none.
+func one[T any](rows pgx.Rows, err error) (T, error) {
+	if err != nil {
+		var zero T
+		return zero, err
 	}
-	err := row.Scan(dst...)
-	return v, err
-}
-
-// checkRow reports a T that scan and id cannot read: not a struct of the
-// six columns whose first is the int64 id.
-func checkRow[T any]() error {
-	t := reflect.TypeFor[T]()
-	if t.Kind() != reflect.Struct || t.NumField() != 6 || t.Field(0).Type.Kind() != reflect.Int64 {
-		return fmt.Errorf("ledger: row type %s must be a struct of the 6 columns in order, the first the int64 id", t)
-	}
-	return nil
-}
-
-// id is row's id, its first field.
-func id[T any](row T) int64 {
-	return reflect.ValueOf(row).Field(0).Int()
+	return pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[T])
 }
 
 // Service describes a money service binary on one ledger table: it creates
@@ -197,9 +181,6 @@ func (s Service[Req, T]) App() refapi.App {
 		Name:       s.Name,
 		Migrations: refapi.MigrationsDir(s.Migrations),
 		Build: func(pool *pgxpool.Pool, log *slog.Logger) (refapi.Service, error) {
-			if err := checkRow[T](); err != nil {
-				return nil, err
-			}
 			return server[Req, T]{s, Table[Req, T]{Pool: pool, Log: log, Name: s.Table, Text: s.Text, Time: s.Time}}, nil
 		},
 	}

@@ -32,6 +32,9 @@ type Payment struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
+// RowID is p's id.
+func (p Payment) RowID() int64 { return p.ID }
+
 // Entry is what p was created from, so a retry with the same key may
 // return p only when its request has the same Entry.
 func (p Payment) Entry() ledger.Entry {
