@@ -9,8 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/vigilhq/vigil/watchdog/config"
 	"github.com/vigilhq/vigil/faults/pgtest"
+	"github.com/vigilhq/vigil/watchdog/config"
 )
 
 // TestPostgres runs every Postgres case against one real server; the outage
