@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -44,15 +43,7 @@ func Adopt(sp Saved) (*Process, *Sockets, error) {
 	}
 	p := &Process{PID: sp.PID, PGID: sp.PGID, Started: sp.StartedAt, Ticks: ticks, Done: make(chan Exit, 1)}
 	go func() {
-		defer unix.Close(pidfd)
-		if !awaitExit(pidfd) { // blocking, as a last resort
-			fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
-			for {
-				if _, err := unix.Poll(fds, -1); err == nil || !errors.Is(err, syscall.EINTR) {
-					break
-				}
-			}
-		}
+		awaitExit(pidfd)
 		p.Done <- Exit{At: time.Now(), Code: -1, Unknown: true}
 	}()
 	return p, sockets, nil

@@ -109,9 +109,8 @@ func Spawn(spec Spec) (*Process, error) {
 	go func() {
 		// Our child stays a zombie until reaped, so the pidfd cannot name
 		// another process; without one, cmd.Wait blocks as it always did.
-		if pidfd, err := unix.PidfdOpen(p.PID, 0); err == nil {
+		if pidfd, err := unix.PidfdOpen(p.PID, unix.PIDFD_NONBLOCK); err == nil {
 			awaitExit(pidfd)
-			unix.Close(pidfd)
 		}
 		p.Done <- waitExit(cmd)
 	}()
