@@ -55,3 +55,18 @@ func TestDaemonDoesNotLinkKubernetes(t *testing.T) {
 		}
 	}
 }
+
+// TestDaemonDoesNotLinkClientGolang: /metrics is written by watchdog/metrics;
+// client_golang and the protobuf it gathers through cost the daemon 2.2 MB
+// of PSS (docs/benchmarks.md).
+func TestDaemonDoesNotLinkClientGolang(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.HasPrefix(pkg, "github.com/prometheus/") || strings.HasPrefix(pkg, "google.golang.org/protobuf/") {
+			t.Errorf("the watchdog links %s", pkg)
+		}
+	}
+}
