@@ -12,14 +12,13 @@ import (
 	"syscall"
 
 	"github.com/coreos/go-systemd/v22/daemon"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/alert"
 	"github.com/vigilhq/vigil/watchdog/api"
 	"github.com/vigilhq/vigil/watchdog/config"
 	"github.com/vigilhq/vigil/watchdog/health"
+	"github.com/vigilhq/vigil/watchdog/metrics"
 	"github.com/vigilhq/vigil/watchdog/serve"
 )
 
@@ -97,8 +96,8 @@ func runCmd(args []string, _, stderr io.Writer) int {
 
 // run wires the supervisor, alerts and API and runs them until ctx ends.
 func run(ctx context.Context, path string, cfg *config.Config, logger *slog.Logger) error {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := metrics.NewRegistry()
+	reg.MustRegister(metrics.GoCollector{}, metrics.ProcessCollector{})
 	checkMetrics, err := health.NewMetrics(reg)
 	if err != nil {
 		return err
@@ -113,11 +112,9 @@ func run(ctx context.Context, path string, cfg *config.Config, logger *slog.Logg
 	}
 	reg.MustRegister(api.NewCollector(sup.Status))
 	host := hostName()
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name:        "vigil_watchdog_info",
-		Help:        "Always 1; its labels say which watchdog this is: host, instance_id (stable across restarts: a digest of api.state_file, as VIGIL_INSTANCE) and version. Join on it to name the host in fleet alerts.",
-		ConstLabels: prometheus.Labels{"host": host, "instance_id": watchdog.InstanceID(cfg), "version": version},
-	}, func() float64 { return 1 }))
+	reg.MustRegister(metrics.NewGaugeFunc("vigil_watchdog_info",
+		"Always 1; its labels say which watchdog this is: host, instance_id (stable across restarts: a digest of api.state_file, as VIGIL_INSTANCE) and version. Join on it to name the host in fleet alerts.",
+		func() float64 { return 1 }, "host", host, "instance_id", watchdog.InstanceID(cfg), "version", version))
 	alerts, err := alert.New(cfg.Alerts, alert.Options{Logger: logger, Registerer: reg, Host: host})
 	if err != nil {
 		return err

@@ -13,10 +13,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/config"
+	"github.com/vigilhq/vigil/watchdog/metrics"
 )
 
 // Defaults for Options and config.Alert fields left zero.
@@ -34,7 +33,7 @@ type Options struct {
 	// Logger receives delivery failures and queue overflows. Default: discard.
 	Logger *slog.Logger
 	// Registerer gets the vigil_alert* metrics. Nil: metrics are kept but not registered.
-	Registerer prometheus.Registerer
+	Registerer *metrics.Registry
 	// Now is the clock for alert decisions (reminders, flapping windows,
 	// Alert.Time). Default time.Now.
 	Now func() time.Time
@@ -117,7 +116,7 @@ func (o Options) withDefaults() Options {
 }
 
 // newWorker validates one config.Alert and builds its sink and worker.
-func newWorker(i int, c config.Alert, opts Options, m *metrics) (*worker, error) {
+func newWorker(i int, c config.Alert, opts Options, m *alertMetrics) (*worker, error) {
 	sink, kind, queue, err := newSink(c)
 	if err != nil {
 		return nil, err
@@ -137,17 +136,18 @@ func newWorker(i int, c config.Alert, opts Options, m *metrics) (*worker, error)
 	if queue <= 0 {
 		queue = DefaultQueue
 	}
+	// A sink's failures, drops and deliveries are exported from the start, at zero.
+	m.failures.Init(name)
+	m.dropped.Init(name)
+	m.delivery.Init(name)
 	return &worker{
-		name:     name,
-		sink:     sink,
-		kinds:    kinds,
-		queue:    make(chan Alert, queue),
-		tr:       newTracker(opts.Host, lim),
-		log:      opts.Logger.With("sink", name),
-		sent:     m.sent.MustCurryWith(prometheus.Labels{"sink": name}),
-		failures: m.failures.WithLabelValues(name),
-		dropped:  m.dropped.WithLabelValues(name),
-		delivery: m.delivery.WithLabelValues(name),
+		name:  name,
+		sink:  sink,
+		kinds: kinds,
+		queue: make(chan Alert, queue),
+		tr:    newTracker(opts.Host, lim),
+		log:   opts.Logger.With("sink", name),
+		m:     m,
 	}, nil
 }
 

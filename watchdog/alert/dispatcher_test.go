@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
 	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/config"
+	"github.com/vigilhq/vigil/watchdog/metrics"
 )
 
 const waitLimit = 5 * time.Second
@@ -99,7 +99,7 @@ func webhookCfg(name, url string) config.Alert {
 
 func TestDispatcherStateChangeAndRecovery(t *testing.T) {
 	rcv := newReceiver(t)
-	reg := prometheus.NewRegistry()
+	reg := metrics.NewRegistry()
 	d, err := New([]config.Alert{webhookCfg("ops", rcv.URL)}, Options{Registerer: reg, Host: "h1"})
 	if err != nil {
 		t.Fatal(err)
@@ -222,7 +222,7 @@ func TestNotifyNeverBlocksOnHangingWebhook(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 
-	reg := prometheus.NewRegistry()
+	reg := metrics.NewRegistry()
 	cfg := config.Alert{Name: "hang", Webhook: &config.WebhookSink{URL: srv.URL, Timeout: time.Minute, Queue: 100}}
 	d, err := New([]config.Alert{cfg}, Options{Registerer: reg, DrainTimeout: 50 * time.Millisecond})
 	if err != nil {
@@ -354,7 +354,7 @@ func TestNewReportsEveryBadSink(t *testing.T) {
 }
 
 func TestNewTwiceOnOneRegistry(t *testing.T) {
-	reg := prometheus.NewRegistry()
+	reg := metrics.NewRegistry()
 	cfgs := []config.Alert{{Name: "f", File: &config.FileSink{Path: filepath.Join(t.TempDir(), "a")}}}
 	for i := range 2 { // a config reload builds a second Dispatcher
 		if _, err := New(cfgs, Options{Registerer: reg}); err != nil {
@@ -370,23 +370,20 @@ func fileHasLine(path string) bool {
 
 // counter reads a counter's value (or a histogram's sample count) for one
 // sink from reg, summed over other labels.
-func counter(t *testing.T, reg *prometheus.Registry, name, sink string) float64 {
+func counter(t *testing.T, reg *metrics.Registry, name, sink string) float64 {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var sum float64
-	for _, mf := range mfs {
-		if mf.GetName() != name {
+	for series, v := range reg.Samples() {
+		fam, labels, _ := strings.Cut(series, "{")
+		if strings.HasSuffix(name, "_seconds") {
+			if fam != name+"_count" {
+				continue
+			}
+		} else if fam != name {
 			continue
 		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "sink" && l.GetValue() == sink {
-					sum += m.GetCounter().GetValue() + float64(m.GetHistogram().GetSampleCount())
-				}
-			}
+		if strings.Contains(","+labels, `,sink="`+sink+`"`) {
+			sum += v
 		}
 	}
 	return sum

@@ -6,8 +6,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/vigilhq/vigil/watchdog"
 )
 
@@ -22,10 +20,7 @@ type worker struct {
 	tr    *tracker
 	log   *slog.Logger
 
-	sent     *prometheus.CounterVec // curried: kind
-	failures prometheus.Counter
-	dropped  prometheus.Counter
-	delivery prometheus.Observer
+	m *alertMetrics // series labelled with name
 
 	dropping atomic.Bool // a drop was logged and no alert got through since
 }
@@ -37,7 +32,7 @@ func (w *worker) enqueue(a Alert) {
 	case w.queue <- a:
 		w.dropping.Store(false)
 	default:
-		w.dropped.Inc()
+		w.m.dropped.Inc(w.name)
 		if w.dropping.CompareAndSwap(false, true) {
 			w.log.Warn("alert queue full: dropping alerts until the sink catches up",
 				"sink", w.name, "queue", cap(w.queue), "key", a.Key)
@@ -69,7 +64,7 @@ func (w *worker) run(ctx context.Context, now func() time.Time, tick, drain time
 			}
 			if r, ok := w.sink.(refresher); ok {
 				if err := r.Refresh(ctx, now()); err != nil {
-					w.failures.Inc()
+					w.m.failures.Inc(w.name)
 					w.log.Warn("alerts not re-sent", "sink", w.name, "error", err)
 				}
 			}
@@ -86,7 +81,7 @@ func (w *worker) drain(ctx context.Context, d time.Duration) {
 		select {
 		case a := <-w.queue:
 			if dctx.Err() != nil {
-				w.dropped.Inc()
+				w.m.dropped.Inc(w.name)
 				continue
 			}
 			w.deliver(dctx, a)
@@ -99,11 +94,11 @@ func (w *worker) drain(ctx context.Context, d time.Duration) {
 func (w *worker) deliver(ctx context.Context, a Alert) {
 	start := time.Now()
 	err := w.sink.Send(ctx, a)
-	w.delivery.Observe(time.Since(start).Seconds())
+	w.m.delivery.Observe(time.Since(start).Seconds(), w.name)
 	if err != nil {
-		w.failures.Inc()
+		w.m.failures.Inc(w.name)
 		w.log.Warn("alert not delivered", "sink", w.name, "key", a.Key, "error", err)
 		return
 	}
-	w.sent.WithLabelValues(string(a.Kind)).Inc()
+	w.m.sent.Inc(w.name, string(a.Kind))
 }

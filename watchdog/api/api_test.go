@@ -13,12 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
 	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/api"
 	"github.com/vigilhq/vigil/watchdog/config"
+	"github.com/vigilhq/vigil/watchdog/metrics"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -56,7 +56,7 @@ services:
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := prometheus.NewRegistry()
+	reg := metrics.NewRegistry()
 	reg.MustRegister(api.NewCollector(sup.Status))
 	srv := api.New(sup, api.Options{Listen: cfg.API.Listen, Socket: cfg.API.Socket, Token: token, Gatherer: reg, Logger: logger,
 		Reload: func(context.Context) error { return fmt.Errorf("test: reload refused") }})

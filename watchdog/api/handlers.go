@@ -8,10 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/vigilhq/vigil/watchdog"
+	"github.com/vigilhq/vigil/watchdog/metrics"
 )
 
 // handler routes requests. control is true for the unix socket, where every
@@ -21,9 +19,9 @@ func (s *Server) handler(control bool) http.Handler {
 	mux.HandleFunc("GET /health", s.health)
 	g := s.opts.Gatherer
 	if g == nil {
-		g = prometheus.DefaultGatherer
+		g = metrics.NewRegistry()
 	}
-	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", g)
 	mux.HandleFunc("GET /v1/services", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.sup.Status().Services)
 	})

@@ -1,77 +1,106 @@
 package api
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sys/unix"
 
 	"github.com/vigilhq/vigil/watchdog"
+	"github.com/vigilhq/vigil/watchdog/metrics"
 )
 
 // Collector exports the supervisor's status as Prometheus metrics at scrape
 // time, so metrics never disagree with /health.
 type Collector struct {
 	status func() watchdog.Status
-
-	up, state, health, restarts, lastExit, lastSignal, rss, uptime, overall *prometheus.Desc
 }
 
-var _ prometheus.Collector = (*Collector)(nil)
+var _ metrics.Collector = (*Collector)(nil)
 
 // NewCollector returns a collector reading status on every scrape.
 func NewCollector(status func() watchdog.Status) *Collector {
-	svc := []string{"service"}
-	return &Collector{
-		status:     status,
-		up:         prometheus.NewDesc("vigil_service_up", "1 when the service's process is running. Alert when 0 for a minute, unless vigil_service_state{state=\"stopped\"} (an operator stopped it).", svc, nil),
-		state:      prometheus.NewDesc("vigil_service_state", "1 for the service's current supervision state. Alert on state=\"failed\": the start limit was reached and the watchdog waits for the cooldown.", []string{"service", "state"}, nil),
-		health:     prometheus.NewDesc("vigil_service_health", "1 for the service's current health level (healthy, degraded, unhealthy, blocked).", []string{"service", "health"}, nil),
-		restarts:   prometheus.NewDesc("vigil_service_restarts_total", "Restarts of the service since the watchdog started. Alert on increase(...[10m]) above a few: a crash loop.", svc, nil),
-		lastExit:   prometheus.NewDesc("vigil_service_last_exit_code", "Exit code of the service's last exit; absent while it has not exited and when a signal ended it (see vigil_service_last_exit_signal).", svc, nil),
-		lastSignal: prometheus.NewDesc("vigil_service_last_exit_signal", "Number of the signal that ended the service's last run (9: SIGKILL, the kernel's OOM killer included); 0 when it exited by itself.", svc, nil),
-		rss:        prometheus.NewDesc("vigil_service_rss_bytes", "Resident memory of the service's process group (sampled when max_memory is set).", svc, nil),
-		uptime:     prometheus.NewDesc("vigil_service_uptime_seconds", "Seconds since the service's process started.", svc, nil),
-		overall:    prometheus.NewDesc("vigil_health", "1 for the host's overall health level. It counts services an operator stopped as unhealthy: alert on vigil_service_health instead (docs/monitoring/vigil-rules.yml).", []string{"health"}, nil),
-	}
+	return &Collector{status: status}
 }
 
-// Describe implements prometheus.Collector.
-func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.up, c.state, c.health, c.restarts, c.lastExit, c.lastSignal, c.rss, c.uptime, c.overall} {
-		ch <- d
-	}
-}
+// The families' help texts; docs/monitoring/vigil-rules.yml reads them.
+const (
+	helpUp         = "1 when the service's process is running. Alert when 0 for a minute, unless vigil_service_state{state=\"stopped\"} (an operator stopped it)."
+	helpState      = "1 for the service's current supervision state. Alert on state=\"failed\": the start limit was reached and the watchdog waits for the cooldown."
+	helpHealth     = "1 for the service's current health level (healthy, degraded, unhealthy, blocked)."
+	helpRestarts   = "Restarts of the service since the watchdog started. Alert on increase(...[10m]) above a few: a crash loop."
+	helpLastExit   = "Exit code of the service's last exit; absent while it has not exited and when a signal ended it (see vigil_service_last_exit_signal)."
+	helpLastSignal = "Number of the signal that ended the service's last run (9: SIGKILL, the kernel's OOM killer included); 0 when it exited by itself."
+	helpRSS        = "Resident memory of the service's process group (sampled when max_memory is set)."
+	helpUptime     = "Seconds since the service's process started."
+	helpOverall    = "1 for the host's overall health level. It counts services an operator stopped as unhealthy: alert on vigil_service_health instead (docs/monitoring/vigil-rules.yml)."
+)
 
-// Collect implements prometheus.Collector.
-func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+// Collect implements metrics.Collector: one family at a time, services in
+// name order within each (label values sort as client_golang sorts them).
+func (c *Collector) Collect(w *metrics.Writer) {
 	st := c.status()
+	svcs := slices.Clone(st.Services)
+	slices.SortFunc(svcs, func(a, b watchdog.ServiceStatus) int { return strings.Compare(a.Name, b.Name) })
 	levels := []watchdog.Health{watchdog.HealthHealthy, watchdog.HealthDegraded, watchdog.HealthUnhealthy, watchdog.HealthBlocked}
-	for _, h := range levels[:3] {
-		ch <- prometheus.MustNewConstMetric(c.overall, prometheus.GaugeValue, b2f(st.Status == h), string(h))
+
+	w.Family("vigil_health", helpOverall, "gauge")
+	for _, h := range sortedLevels(levels[:3]) {
+		w.Sample("vigil_health", b2f(st.Status == h), "health", string(h))
 	}
-	for _, s := range st.Services {
-		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, b2f(s.PID != 0), s.Name)
-		for _, state := range watchdog.States() {
-			ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, b2f(s.State == state), s.Name, state.String())
+	w.Family("vigil_service_up", helpUp, "gauge")
+	for _, s := range svcs {
+		w.Sample("vigil_service_up", b2f(s.PID != 0), "service", s.Name)
+	}
+	w.Family("vigil_service_state", helpState, "gauge")
+	states := watchdog.States()
+	slices.SortFunc(states, func(a, b watchdog.State) int { return strings.Compare(a.String(), b.String()) })
+	for _, s := range svcs {
+		for _, state := range states {
+			w.Sample("vigil_service_state", b2f(s.State == state), "service", s.Name, "state", state.String())
 		}
-		for _, h := range levels {
-			ch <- prometheus.MustNewConstMetric(c.health, prometheus.GaugeValue, b2f(s.Health == h), s.Name, string(h))
+	}
+	w.Family("vigil_service_health", helpHealth, "gauge")
+	for _, s := range svcs {
+		for _, h := range sortedLevels(levels) {
+			w.Sample("vigil_service_health", b2f(s.Health == h), "health", string(h), "service", s.Name)
 		}
-		ch <- prometheus.MustNewConstMetric(c.restarts, prometheus.CounterValue, float64(s.Restarts), s.Name)
+	}
+	w.Family("vigil_service_restarts_total", helpRestarts, "counter")
+	for _, s := range svcs {
+		w.Sample("vigil_service_restarts_total", float64(s.Restarts), "service", s.Name)
+	}
+	w.Family("vigil_service_last_exit_code", helpLastExit, "gauge")
+	for _, s := range svcs {
+		if e := s.LastExit; e != nil && signalNumber(e.Signal) == 0 && e.Code >= 0 {
+			w.Sample("vigil_service_last_exit_code", float64(e.Code), "service", s.Name)
+		}
+	}
+	w.Family("vigil_service_last_exit_signal", helpLastSignal, "gauge")
+	for _, s := range svcs {
 		if e := s.LastExit; e != nil {
-			sig := signalNumber(e.Signal)
-			if sig == 0 && e.Code >= 0 {
-				ch <- prometheus.MustNewConstMetric(c.lastExit, prometheus.GaugeValue, float64(e.Code), s.Name)
-			}
-			ch <- prometheus.MustNewConstMetric(c.lastSignal, prometheus.GaugeValue, float64(sig), s.Name)
+			w.Sample("vigil_service_last_exit_signal", float64(signalNumber(e.Signal)), "service", s.Name)
 		}
-		if s.RSS > 0 {
-			ch <- prometheus.MustNewConstMetric(c.rss, prometheus.GaugeValue, float64(s.RSS), s.Name)
-		}
-		ch <- prometheus.MustNewConstMetric(c.uptime, prometheus.GaugeValue, float64(s.Uptime)/1e9, s.Name)
 	}
+	w.Family("vigil_service_rss_bytes", helpRSS, "gauge")
+	for _, s := range svcs {
+		if s.RSS > 0 {
+			w.Sample("vigil_service_rss_bytes", float64(s.RSS), "service", s.Name)
+		}
+	}
+	w.Family("vigil_service_uptime_seconds", helpUptime, "gauge")
+	for _, s := range svcs {
+		w.Sample("vigil_service_uptime_seconds", float64(s.Uptime)/1e9, "service", s.Name)
+	}
+}
+
+// sortedLevels returns levels sorted by name, the order client_golang
+// writes label values in.
+func sortedLevels(levels []watchdog.Health) []watchdog.Health {
+	out := slices.Clone(levels)
+	slices.Sort(out)
+	return out
 }
 
 func b2f(b bool) float64 {

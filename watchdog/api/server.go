@@ -15,9 +15,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/vigilhq/vigil/watchdog"
+	"github.com/vigilhq/vigil/watchdog/metrics"
 	"github.com/vigilhq/vigil/watchdog/serve"
 )
 
@@ -40,8 +39,8 @@ type Options struct {
 	Token string
 	// Reload re-reads and applies the configuration; nil disables /v1/reload.
 	Reload func(ctx context.Context) error
-	// Gatherer serves /metrics; nil serves the default registry.
-	Gatherer prometheus.Gatherer
+	// Gatherer serves /metrics; nil serves an empty registry.
+	Gatherer *metrics.Registry
 	Logger   *slog.Logger
 	// ReadHeaderTimeout bounds reading a request's headers, from accept or
 	// from the end of the previous request; default 5s.

@@ -1,9 +1,7 @@
 package health
 
 import (
-	"errors"
-
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/vigilhq/vigil/watchdog/metrics"
 )
 
 // Metrics holds the check metrics, labelled service, check and kind:
@@ -17,65 +15,39 @@ import (
 //
 // One Metrics is shared by every Monitor; cmd creates it with NewMetrics.
 type Metrics struct {
-	duration *prometheus.HistogramVec
-	result   *prometheus.GaugeVec
-	up       *prometheus.GaugeVec
-	runs     *prometheus.CounterVec
+	duration *metrics.HistogramVec
+	result   *metrics.GaugeVec
+	up       *metrics.GaugeVec
+	runs     *metrics.CounterVec
 }
 
 var checkLabels = []string{"service", "check", "kind"}
 
 // NewMetrics creates the check metrics and registers them with reg (nil: not
-// registered). Calling it twice with the same registry reuses the collectors
+// registered). Calling it twice with the same registry reuses the families
 // already registered.
-func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
-	m := &Metrics{
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "vigil_check_duration_seconds",
-			Help:    "Duration of health check runs.",
-			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, checkLabels),
-		result: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "vigil_check_result",
-			Help: "1 if the check's last run passed, 0 if it failed.",
-		}, checkLabels),
-		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "vigil_check_up",
-			Help: "1 while the check is passing after its failures/successes thresholds, else 0.",
-		}, checkLabels),
-		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "vigil_check_runs_total",
-			Help: "Health check runs by result (pass, fail). Alert on increase(...{result=\"fail\"}[5m]): a failing liveness check restarts its service within seconds, so a gauge sampled at scrape time never sees it.",
-		}, append(checkLabels, "result")),
-	}
-	if reg == nil {
-		return m, nil
-	}
+func NewMetrics(reg *metrics.Registry) (*Metrics, error) {
+	m := &Metrics{}
 	var err error
-	if m.duration, err = register(reg, m.duration); err != nil {
+	if m.duration, err = metrics.Reuse(reg, metrics.NewHistogramVec("vigil_check_duration_seconds",
+		"Duration of health check runs.",
+		[]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}, checkLabels...)); err != nil {
 		return nil, err
 	}
-	if m.result, err = register(reg, m.result); err != nil {
+	if m.result, err = metrics.Reuse(reg, metrics.NewGaugeVec("vigil_check_result",
+		"1 if the check's last run passed, 0 if it failed.", checkLabels...)); err != nil {
 		return nil, err
 	}
-	if m.up, err = register(reg, m.up); err != nil {
+	if m.up, err = metrics.Reuse(reg, metrics.NewGaugeVec("vigil_check_up",
+		"1 while the check is passing after its failures/successes thresholds, else 0.", checkLabels...)); err != nil {
 		return nil, err
 	}
-	if m.runs, err = register(reg, m.runs); err != nil {
+	if m.runs, err = metrics.Reuse(reg, metrics.NewCounterVec("vigil_check_runs_total",
+		"Health check runs by result (pass, fail). Alert on increase(...{result=\"fail\"}[5m]): a failing liveness check restarts its service within seconds, so a gauge sampled at scrape time never sees it.",
+		append(checkLabels, "result")...)); err != nil {
 		return nil, err
 	}
 	return m, nil
-}
-
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	err := reg.Register(c)
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing, nil
-		}
-	}
-	return c, err
 }
 
 // Delete removes one check's series (after a config reload removed it).
@@ -83,25 +55,24 @@ func (m *Metrics) Delete(service, check, kind string) {
 	if m == nil {
 		return
 	}
-	l := prometheus.Labels{"service": service, "check": check, "kind": kind}
-	m.duration.Delete(l)
-	m.result.Delete(l)
-	m.up.Delete(l)
-	m.runs.DeletePartialMatch(l)
+	m.duration.Delete(service, check, kind)
+	m.result.Delete(service, check, kind)
+	m.up.Delete(service, check, kind)
+	m.runs.DeleteMatch(map[string]string{"service": service, "check": check, "kind": kind})
 }
 
 func (m *Metrics) observe(service string, r Result) {
 	if m == nil {
 		return
 	}
-	m.duration.WithLabelValues(service, r.Check, r.Kind).Observe(r.Latency.Seconds())
-	m.result.WithLabelValues(service, r.Check, r.Kind).Set(b2f(r.OK))
-	m.up.WithLabelValues(service, r.Check, r.Kind).Set(b2f(r.Passing))
+	m.duration.Observe(r.Latency.Seconds(), service, r.Check, r.Kind)
+	m.result.Set(b2f(r.OK), service, r.Check, r.Kind)
+	m.up.Set(b2f(r.Passing), service, r.Check, r.Kind)
 	result := "pass"
 	if !r.OK {
 		result = "fail"
 	}
-	m.runs.WithLabelValues(service, r.Check, r.Kind, result).Inc()
+	m.runs.Inc(service, r.Check, r.Kind, result)
 }
 
 func b2f(b bool) float64 {

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
 	"github.com/vigilhq/vigil/watchdog/config"
+	"github.com/vigilhq/vigil/watchdog/metrics"
 )
 
 // wait bounds every wait in these tests.
@@ -393,7 +393,7 @@ func TestMonitorStopsCleanly(t *testing.T) {
 }
 
 func TestMonitorMetrics(t *testing.T) {
-	reg := prometheus.NewRegistry()
+	reg := metrics.NewRegistry()
 	met, err := NewMetrics(reg)
 	if err != nil {
 		t.Fatal(err)
@@ -405,11 +405,12 @@ func TestMonitorMetrics(t *testing.T) {
 	h.feed(t, outcome{detail: "ok"})
 	h.feed(t, outcome{err: errDown})
 	h.stop()
-	got := gathered(t, reg)
+	got := reg.Samples()
 	want := map[string]float64{
-		"vigil_check_up{check=api,kind=tcp,service=svc}":                     1, // one failure is below failures=3
-		"vigil_check_result{check=api,kind=tcp,service=svc}":                 0,
-		"vigil_check_duration_seconds_count{check=api,kind=tcp,service=svc}": 2,
+		`vigil_check_up{check="api",kind="tcp",service="svc"}`:                       1, // one failure is below failures=3
+		`vigil_check_result{check="api",kind="tcp",service="svc"}`:                   0,
+		`vigil_check_duration_seconds_count{check="api",kind="tcp",service="svc"}`:   2,
+		`vigil_check_runs_total{check="api",kind="tcp",result="fail",service="svc"}`: 1,
 	}
 	for k, v := range want {
 		if got[k] != v {
@@ -417,33 +418,7 @@ func TestMonitorMetrics(t *testing.T) {
 		}
 	}
 	met.Delete("svc", "api", "tcp")
-	if got := gathered(t, reg); len(got) != 0 {
+	if got := reg.Samples(); len(got) != 0 {
 		t.Errorf("after Delete: %v, want no series", got)
 	}
-}
-
-// gathered flattens reg's gauges and histogram counts into "name{labels}" → value.
-func gathered(t *testing.T, reg *prometheus.Registry) map[string]float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]float64{}
-	for _, mf := range mfs {
-		for _, m := range mf.GetMetric() {
-			var labels []string
-			for _, l := range m.GetLabel() {
-				labels = append(labels, l.GetName()+"="+l.GetValue())
-			}
-			key := "{" + strings.Join(labels, ",") + "}"
-			switch {
-			case m.GetGauge() != nil:
-				out[mf.GetName()+key] = m.GetGauge().GetValue()
-			case m.GetHistogram() != nil:
-				out[mf.GetName()+"_count"+key] = float64(m.GetHistogram().GetSampleCount())
-			}
-		}
-	}
-	return out
 }

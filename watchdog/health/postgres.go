@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/vigilhq/vigil/watchdog/config"
 )
@@ -16,35 +18,61 @@ import (
 const pgCloseTimeout = time.Second
 
 // postgresChecker opens a fresh connection per run and always closes it, so
-// thousands of runs hold at most one server backend at a time.
+// thousands of runs hold at most one server backend at a time. It speaks
+// through pgconn, pgx's wire-protocol layer, with the simple query protocol:
+// pgx.Conn on top (a type map per connection, statement caches) cost the
+// daemon code it never used (docs/benchmarks.md).
 type postgresChecker struct {
 	cfg     config.PostgresCheck
-	connCfg *pgx.ConnConfig
+	connCfg *pgconn.Config
 }
 
 var _ Checker = (*postgresChecker)(nil)
+
+// pgxOnlyParams are the DSN parameters pgx.ParseConfig takes for itself
+// (statement caches, exec mode); they are no server settings. The simple
+// protocol uses no cache, so they are checked as pgx checked them and dropped.
+var pgxOnlyParams = map[string]func(string) bool{
+	"statement_cache_capacity":   isInt32,
+	"description_cache_capacity": isInt32,
+	"default_query_exec_mode": func(s string) bool {
+		return slices.Contains([]string{"cache_statement", "cache_describe", "describe_exec", "exec", "simple_protocol"}, s)
+	},
+}
+
+func isInt32(s string) bool {
+	_, err := strconv.ParseInt(s, 10, 32)
+	return err == nil
+}
 
 func newPostgres(cfg config.PostgresCheck, name string) (*postgresChecker, error) {
 	if cfg.DSN == "" {
 		return nil, errors.New("postgres.dsn is empty: set a DSN such as postgres://user@127.0.0.1:5432/db?sslmode=disable")
 	}
-	cc, err := pgx.ParseConfig(cfg.DSN)
+	// pgx's message may quote the DSN; keep only that it is invalid.
+	errParse := errors.New("postgres.dsn does not parse: check its syntax (postgres://user:pass@host:port/db?sslmode=disable)")
+	cc, err := pgconn.ParseConfig(cfg.DSN)
 	if err != nil {
-		// pgx's message may quote the DSN; keep only that it is invalid.
-		return nil, errors.New("postgres.dsn does not parse: check its syntax (postgres://user:pass@host:port/db?sslmode=disable)")
+		return nil, errParse
+	}
+	for k, ok := range pgxOnlyParams {
+		if v, set := cc.RuntimeParams[k]; set {
+			if !ok(v) {
+				return nil, errParse
+			}
+			delete(cc.RuntimeParams, k)
+		}
 	}
 	if _, set := cc.RuntimeParams["application_name"]; !set {
 		cc.RuntimeParams["application_name"] = "vigil-health:" + name
 	}
-	// Health queries are one-offs; skip the statement cache.
-	cc.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	return &postgresChecker{cfg: cfg, connCfg: cc}, nil
 }
 
 // Check connects, runs the query and compares its first column to Expect.
 func (p *postgresChecker) Check(ctx context.Context) (string, error) {
 	start := time.Now()
-	conn, err := pgx.ConnectConfig(ctx, p.connCfg.Copy())
+	conn, err := pgconn.ConnectConfig(ctx, p.connCfg.Copy())
 	if err != nil {
 		return "", errTimeout(ctx, fmt.Sprintf("connect to postgres at %s:%d", p.connCfg.Host, p.connCfg.Port), err)
 	}
@@ -67,21 +95,38 @@ func (p *postgresChecker) Check(ctx context.Context) (string, error) {
 
 // queryFirst returns the first column of the first row in PostgreSQL's text
 // form, as psql prints it ("1", "t", "on"); "" when the query returns no rows,
-// "null" for NULL. The simple protocol makes every result column text.
-func queryFirst(ctx context.Context, conn *pgx.Conn, query string) (string, error) {
-	rows, err := conn.Query(ctx, query)
-	if err != nil {
-		return "", err
+// "null" for NULL. The simple protocol makes every result column text. As
+// pgx's Query did: only the first result counts, and an error the server
+// reports after that first row is not the check's.
+func queryFirst(ctx context.Context, conn *pgconn.PgConn, query string) (string, error) {
+	// pgx refused the simple protocol under these settings (it could not
+	// have escaped arguments); keep the same answer.
+	if conn.ParameterStatus("standard_conforming_strings") != "on" {
+		return "", errors.New("simple protocol queries must be run with standard_conforming_strings=on")
 	}
-	defer rows.Close()
-	got := ""
-	if rows.Next() {
-		if raw := rows.RawValues(); len(raw) > 0 {
+	if conn.ParameterStatus("client_encoding") != "UTF8" {
+		return "", errors.New("simple protocol queries must be run with client_encoding=UTF8")
+	}
+	mrr := conn.Exec(ctx, query)
+	if !mrr.NextResult() {
+		return "", mrr.Close()
+	}
+	rr := mrr.ResultReader()
+	if rr.NextRow() {
+		got := ""
+		if raw := rr.Values(); len(raw) > 0 {
 			got = "null"
 			if raw[0] != nil {
 				got = string(raw[0])
 			}
 		}
+		_, _ = rr.Close()
+		_ = mrr.Close()
+		return got, nil
 	}
-	return got, rows.Err()
+	_, err := rr.Close()
+	if cerr := mrr.Close(); err == nil {
+		err = cerr
+	}
+	return "", err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,4 +123,28 @@ func ExampleNew_postgres() {
 		DSN: "postgres://vigil@127.0.0.1:5432/app?sslmode=disable", Query: "SELECT pg_is_in_recovery()", Expect: "f"}}.Defaulted(), Deps{})
 	fmt.Println(chk != nil, err)
 	// Output: true <nil>
+}
+
+// TestPostgresPgxOnlyParams: the DSN parameters pgx.ParseConfig took for
+// itself are still accepted, checked as pgx checked them, and never sent to
+// the server as settings (which would refuse them).
+func TestPostgresPgxOnlyParams(t *testing.T) {
+	base := "postgres://vigil@127.0.0.1:5432/app?sslmode=disable"
+	p, err := newPostgres(config.PostgresCheck{DSN: base + "&statement_cache_capacity=10&description_cache_capacity=0&default_query_exec_mode=exec"}, "svc")
+	if err != nil {
+		t.Fatalf("newPostgres(pgx-only params) = %v, want nil", err)
+	}
+	for _, k := range []string{"statement_cache_capacity", "description_cache_capacity", "default_query_exec_mode"} {
+		if v, ok := p.connCfg.RuntimeParams[k]; ok {
+			t.Errorf("RuntimeParams[%s] = %q, want it dropped", k, v)
+		}
+	}
+	if got := p.connCfg.RuntimeParams["application_name"]; got != "vigil-health:svc" {
+		t.Errorf("application_name = %q, want vigil-health:svc", got)
+	}
+	for _, bad := range []string{"&default_query_exec_mode=bogus", "&statement_cache_capacity=many"} {
+		if _, err := newPostgres(config.PostgresCheck{DSN: base + bad}, "svc"); err == nil || !strings.Contains(err.Error(), "does not parse") {
+			t.Errorf("newPostgres(%s) = %v, want a does-not-parse error", bad, err)
+		}
+	}
 }

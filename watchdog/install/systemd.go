@@ -1,13 +1,10 @@
 package install
 
 import (
-	"bytes"
-	_ "embed"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
-	"text/template"
 	"time"
 
 	"github.com/vigilhq/vigil/watchdog/config"
@@ -52,17 +49,6 @@ type SystemdOptions struct {
 
 var _ Unit = (*SystemdOptions)(nil)
 
-//go:embed systemd.tmpl
-var systemdText string
-
-var systemdTmpl = template.Must(template.New("vigil.service").Funcs(template.FuncMap{
-	"esc":  escSpecifiers,
-	"arg":  quoteArg,
-	"list": quoteList,
-	"join": func(s []string) string { return strings.Join(s, " ") },
-	"span": span,
-}).Parse(systemdText))
-
 // systemdView is what the template sees.
 type systemdView struct {
 	SystemdOptions
@@ -83,11 +69,7 @@ func (s *SystemdOptions) Render() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	if err := systemdTmpl.Execute(&buf, v); err != nil {
-		return nil, fmt.Errorf("render vigil.service: %w", err)
-	}
-	return buf.Bytes(), nil
+	return v.render(), nil
 }
 
 // Path returns /etc/systemd/system/vigil.service, or

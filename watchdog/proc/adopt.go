@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -26,7 +25,8 @@ type Saved struct {
 // Adopt takes over a process a previous watchdog started. It must still be
 // the same process (pid and start time) and is watched through a pidfd,
 // since it is not our child; its exit status cannot be known. A goroutine
-// polls the pidfd and ends when the process does. The sockets it holds are
+// waits on the pidfd (on the runtime's poller, see awaitExit) and ends when
+// the process does. The sockets it holds are
 // duplicated (nil when none or on failure); the caller owns them.
 func Adopt(sp Saved) (*Process, *Sockets, error) {
 	ticks, err := StartTime(sp.PID)
@@ -43,13 +43,7 @@ func Adopt(sp Saved) (*Process, *Sockets, error) {
 	}
 	p := &Process{PID: sp.PID, PGID: sp.PGID, Started: sp.StartedAt, Ticks: ticks, Done: make(chan Exit, 1)}
 	go func() {
-		defer unix.Close(pidfd)
-		fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
-		for {
-			if _, err := unix.Poll(fds, -1); err == nil || !errors.Is(err, syscall.EINTR) {
-				break
-			}
-		}
+		awaitExit(pidfd)
 		p.Done <- Exit{At: time.Now(), Code: -1, Unknown: true}
 	}()
 	return p, sockets, nil

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Process is one running instance of a service: spawned by Spawn, or
@@ -64,7 +66,9 @@ type Spec struct {
 }
 
 // Spawn starts spec in a new process group. A goroutine waits for the
-// process and sends its Exit on Done; it ends when the process does.
+// process and sends its Exit on Done; it ends when the process does. It
+// waits on the runtime's poller (awaitExit), so an idle service holds no OS
+// thread, then reaps the zombie.
 func Spawn(spec Spec) (*Process, error) {
 	if len(spec.Argv) == 0 {
 		return nil, ErrNoCommand
@@ -102,7 +106,14 @@ func Spawn(spec Spec) (*Process, error) {
 	}
 	p := &Process{PID: cmd.Process.Pid, PGID: cmd.Process.Pid, Started: time.Now(), Done: make(chan Exit, 1)}
 	p.Ticks, _ = StartTime(p.PID)
-	go func() { p.Done <- waitExit(cmd) }()
+	go func() {
+		// Our child stays a zombie until reaped, so the pidfd cannot name
+		// another process; without one, cmd.Wait blocks as it always did.
+		if pidfd, err := unix.PidfdOpen(p.PID, unix.PIDFD_NONBLOCK); err == nil {
+			awaitExit(pidfd)
+		}
+		p.Done <- waitExit(cmd)
+	}()
 	return p, nil
 }
 
