@@ -99,8 +99,11 @@ type RecoveryOptions struct {
 // from injection to the first probe of K consecutive good probes that follow
 // the first failed probe after injection. A flapping good-bad-good sequence
 // shorter than K does not count. No failure after injection is NoImpact with
-// a zero duration. Voided probes (harness stalls) are skipped: they neither
-// fail nor extend a streak.
+// a zero duration; so is a first failure that comes after K consecutive good
+// probes at or after w.Reverted of a lasting fault (it was over and the
+// target fine).
+// Voided probes (harness stalls) are skipped: they neither fail nor extend a
+// streak.
 func MeasureRecovery(tl Timeline, w Window, opt RecoveryOptions) Recovery {
 	k := opt.K
 	if k <= 0 {
@@ -113,6 +116,7 @@ func MeasureRecovery(tl Timeline, w Window, opt RecoveryOptions) Recovery {
 		return r
 	}
 	first := -1
+	goodSinceRevert := 0
 	for i, p := range after {
 		if !opt.Until.IsZero() && !p.Time.Before(opt.Until) {
 			break
@@ -120,6 +124,16 @@ func MeasureRecovery(tl Timeline, w Window, opt RecoveryOptions) Recovery {
 		if !p.OK {
 			first = i
 			break
+		}
+		// A target that came through a lasting fault (a cut, a latency)
+		// unharmed and has answered K times since it was reverted is done
+		// with it: a failure after that is not this fault's (it is
+		// collateral, or the next fault's). An instant fault (a kill) is
+		// bounded by the onset instead (Analyze's Until).
+		if w.Reverted.After(w.Injected) && !p.Time.Before(w.Reverted) {
+			if goodSinceRevert++; goodSinceRevert == k {
+				break
+			}
 		}
 	}
 	if first < 0 {
