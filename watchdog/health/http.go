@@ -54,18 +54,13 @@ func newHTTP(cfg config.HTTPCheck) (*httpChecker, error) {
 }
 
 // newHTTPClient returns a client whose every limit comes from the request's
-// context; it keeps no idle connections.
+// context; each request goes on a fresh connection (oneShot).
 func newHTTPClient(insecure bool) *http.Client {
-	tr := &http.Transport{
-		Proxy:             nil, // checks probe the service itself, never via a proxy
-		DialContext:       (&net.Dialer{KeepAlive: -1}).DialContext,
-		DisableKeepAlives: true,
-		ForceAttemptHTTP2: false,
-	}
+	t := &oneShot{dialer: net.Dialer{KeepAlive: -1}}
 	if insecure {
-		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // opt-in per check
+		t.tls = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // opt-in per check
 	}
-	return &http.Client{Transport: tr}
+	return &http.Client{Transport: t}
 }
 
 // Check sends the request and matches status, body and JSON fields.
