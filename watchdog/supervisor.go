@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"sort"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/vigilhq/vigil/watchdog/health"
 	"github.com/vigilhq/vigil/watchdog/logs"
 	"github.com/vigilhq/vigil/watchdog/proc"
+	"golang.org/x/sys/unix"
 )
 
 // ErrUnknownService is returned for a control request naming no configured service.
@@ -166,6 +168,16 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		}()
 	}
 
+	// As child subreaper the watchdog receives services' orphans; each
+	// SIGCHLD (signals coalesce, a scan reaps every zombie) collects those
+	// that exited. Nothing is scanned while no child changes state.
+	var exited chan os.Signal
+	if escape == EscapeSubreaper {
+		exited = make(chan os.Signal, 1)
+		signal.Notify(exited, unix.SIGCHLD)
+		defer signal.Stop(exited)
+		proc.ReapOrphans(s.mainPIDs())
+	}
 	t := time.NewTicker(s.opts.RotateEvery)
 	defer t.Stop()
 	for {
@@ -180,9 +192,8 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			return nil
 		case <-t.C:
 			s.rotateLogs()
-			if escape == EscapeSubreaper {
-				proc.ReapOrphans(s.mainPIDs())
-			}
+		case <-exited:
+			proc.ReapOrphans(s.mainPIDs())
 		}
 	}
 }

@@ -193,19 +193,27 @@ func TestSetsidDoubleForkEscapesStopAndShutdown(t *testing.T) {
 
 // TestSubreaperReapsOrphansWhileServiceRuns: as child subreaper the
 // watchdog receives a service's orphans; one that exits while its service
-// runs must not stay a zombie (init used to reap it).
+// runs must not stay a zombie (init used to reap it). It is reaped on the
+// SIGCHLD of its exit, not at a periodic sweep of every process.
 func TestSubreaperReapsOrphansWhileServiceRuns(t *testing.T) {
 	kv := testMarker(t)
 	pidFile, cfgPath, client := escaperConfig(t, `env: {VIGIL_HELPER: escape, VIGIL_SLEEPER_EXITS: "1"}`)
 	wd := startWatchdog(t, cfgPath, kv)
 	before := waitHealthy(t, client, 15*time.Second).Services[0]
 	orphan := waitPIDFile(t, pidFile, 10*time.Second)
-	deadline := time.Now().Add(20 * time.Second) // the sweep runs every 5s
+	deadline := time.Now().Add(20 * time.Second)
+	var zombieSince time.Time
 	for processState(orphan, "Z") || processState(orphan, "S", "R") {
 		if time.Now().After(deadline) {
 			t.Fatalf("orphan %d of a running service still present 20s later (zombie: %v)", orphan, processState(orphan, "Z"))
 		}
-		time.Sleep(50 * time.Millisecond)
+		if zombieSince.IsZero() && processState(orphan, "Z") {
+			zombieSince = time.Now()
+		}
+		if !zombieSince.IsZero() && time.Since(zombieSince) > 2*time.Second {
+			t.Fatalf("orphan %d has been a zombie for 2s: the watchdog did not reap it on its exit", orphan)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if after := waitHealthy(t, client, 5*time.Second).Services[0]; after.PID != before.PID {
 		t.Errorf("service pid %d → %d while its orphan was reaped, want it untouched", before.PID, after.PID)

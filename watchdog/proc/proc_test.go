@@ -75,3 +75,48 @@ func TestHasCapabilityMatchesRoot(t *testing.T) {
 		t.Errorf("HasCapability(CAP_SETUID) = %v, want %v for euid %d", got, want, os.Geteuid())
 	}
 }
+
+// TestChildrenListsOwnChildrenZombiesIncluded: Children names the caller's
+// children (not its grandchildren), a zombie too until it is reaped.
+func TestChildrenListsOwnChildrenZombiesIncluded(t *testing.T) {
+	cmd := exec.Command("sh", "-c", "sleep 60 & wait")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	defer func() {
+		_ = syscall.Kill(-pid, syscall.SIGKILL) // the sleep too
+		_ = cmd.Wait()
+	}()
+	state := func() (byte, bool) {
+		for _, st := range Children() {
+			if st.PPID != os.Getpid() {
+				t.Errorf("Children() lists %d, whose parent is %d", st.PID, st.PPID)
+			}
+			if st.PID == pid {
+				return st.State, true
+			}
+		}
+		return 0, false
+	}
+	if _, ok := state(); !ok {
+		t.Fatalf("Children() misses child %d", pid)
+	}
+	if _, ok := threadChildren(); !ok {
+		t.Log("this kernel has no /proc/PID/task/TID/children: Children() read every process")
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if s, ok := state(); ok && s == 'Z' {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("child %d killed but not listed as a zombie", pid)
+		}
+	}
+	_ = cmd.Wait()
+	if _, ok := state(); ok {
+		t.Fatalf("child %d still listed after it was reaped", pid)
+	}
+}
