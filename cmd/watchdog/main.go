@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/vigilhq/vigil/watchdog"
@@ -56,11 +55,6 @@ type command func(args []string, stdout, stderr io.Writer) int
 
 func main() {
 	watchdog.ExecShim() // returns unless started as a socket service's exec shim
-	if os.Getenv("GOGC") == "" {
-		// The watchdog's live heap is under 1 MB; a tighter GC target keeps
-		// its RSS small at no measurable CPU cost (docs/benchmarks.md).
-		debug.SetGCPercent(50)
-	}
 	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -82,3 +82,34 @@ func grepLines(text, substr string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestDaemonRuntimeDefaults: `watchdog run` runs on one P with GOGC 50
+// unless GOMAXPROCS or GOGC in its environment say otherwise; /metrics shows
+// what the runtime uses.
+func TestDaemonRuntimeDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		env            []string
+		procs, percent string
+	}{
+		{nil, "1", "50"},
+		{[]string{"GOMAXPROCS=2", "GOGC=100"}, "2", "100"},
+	} {
+		apiPort := porttest.Free(t)
+		_, cfgPath, client := writeConfig(t, fmt.Sprintf("127.0.0.1:%d", apiPort), "services:\n  idle:\n    command: [sleep, \"60\"]\n")
+		env := append([]string{"GOMAXPROCS=", "GOGC="}, tc.env...) // the test's own environment says nothing
+		wd := startWatchdog(t, cfgPath, env...)
+		waitHealthy(t, client, 15*time.Second)
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", apiPort))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for name, want := range map[string]string{"go_sched_gomaxprocs_threads": tc.procs, "go_gc_gogc_percent": tc.percent} {
+			if m := regexp.MustCompile(`(?m)^` + name + ` (\S+)$`).FindSubmatch(body); m == nil || string(m[1]) != want {
+				t.Errorf("env %q: %s = %q, want %s", tc.env, name, m, want)
+			}
+		}
+		waitStopped(t, wd)
+	}
+}
