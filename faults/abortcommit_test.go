@@ -42,10 +42,7 @@ func TestAbortCommitAbortsAfterTheInsertSucceeded(t *testing.T) {
 	}
 
 	f := &AbortCommit{DSN: pg.DSN, Table: "abort_t", Probability: 1}
-	revert, err := f.Inject(ctx)
-	if err != nil {
-		t.Fatalf("Inject() = %v", err)
-	}
+	revert := mustInject(ctx, t, f)
 	ierr, cerr := insert("a")
 	if ierr != nil || cerr == nil || !strings.Contains(cerr.Error(), "aborted at commit") {
 		t.Fatalf("under the fault: insert %v, commit %v; want the insert to succeed and the commit to fail", ierr, cerr)
@@ -58,10 +55,7 @@ func TestAbortCommitAbortsAfterTheInsertSucceeded(t *testing.T) {
 	}
 
 	half := &AbortCommit{DSN: pg.DSN, Table: "abort_t", Probability: 0.5}
-	revert, err = half.Inject(ctx)
-	if err != nil {
-		t.Fatalf("Inject(0.5) = %v", err)
-	}
+	revert = mustInject(ctx, t, half)
 	aborted := 0
 	for i := range 200 {
 		if _, cerr := insert(fmt.Sprintf("h%d", i)); cerr != nil {

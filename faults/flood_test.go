@@ -77,10 +77,7 @@ func (s *countingServer) counts() (open, seen int) {
 func TestConnFloodOpensBoundedConnsAndRevertCloses(t *testing.T) {
 	srv := startCountingServer(t)
 	f := FloodConns(srv.ln.Addr().String(), 200)
-	revert, err := f.Inject(context.Background())
-	if err != nil {
-		t.Fatalf("Inject() = %v", err)
-	}
+	revert := mustInject(context.Background(), t, f)
 	if opened, failed := f.Counts(); opened != 200 || failed != 0 {
 		t.Fatalf("Counts() = %d, %d, want 200, 0", opened, failed)
 	}
@@ -103,10 +100,7 @@ func TestConnFloodOpensBoundedConnsAndRevertCloses(t *testing.T) {
 func TestConnFloodHoldClosesWithoutRevert(t *testing.T) {
 	srv := startCountingServer(t)
 	f := &ConnFlood{Addr: srv.ln.Addr().String(), Conns: 20, Hold: 50 * time.Millisecond}
-	revert, err := f.Inject(context.Background())
-	if err != nil {
-		t.Fatalf("Inject() = %v", err)
-	}
+	revert := mustInject(context.Background(), t, f)
 	defer revert(context.Background())
 	eventually(t, 10*time.Second, "flood closed by Hold", func() (bool, string) {
 		open, seen := srv.counts()

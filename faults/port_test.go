@@ -19,10 +19,7 @@ import (
 func TestOccupyPortHeldByChildThenReleased(t *testing.T) {
 	addr := porttest.Addr(t)
 	f := OccupyPort("api", addr, nil)
-	revert, err := f.Inject(context.Background())
-	if err != nil {
-		t.Fatalf("Inject() = %v", err)
-	}
+	revert := mustInject(context.Background(), t, f)
 	t.Cleanup(func() { _ = revert(context.Background()) })
 
 	if _, err := net.Listen("tcp", addr); !errors.Is(err, syscall.EADDRINUSE) {
@@ -63,15 +60,7 @@ func TestOccupyPortAfterKillingService(t *testing.T) {
 	addr := porttest.Addr(t)
 	svc := startHelper(t, "listen "+addr)
 	f := OccupyPort("api", addr, PIDFunc(func(context.Context, string) (int, error) { return svc.Process.Pid, nil }))
-	revert, err := f.Inject(context.Background())
-	if err != nil {
-		t.Fatalf("Inject() = %v", err)
-	}
-	defer func() {
-		if err := revert(context.Background()); err != nil {
-			t.Errorf("revert() = %v", err)
-		}
-	}()
+	revertAtEnd(t, mustInject(context.Background(), t, f))
 	if !holdsListener(t, f.HolderPID(), addr) {
 		t.Fatalf("holder %d is not listening on %s", f.HolderPID(), addr)
 	}

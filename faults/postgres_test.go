@@ -43,10 +43,7 @@ func TestPGTerminateBreaksOnlyTheApplicationsConns(t *testing.T) {
 	if got := f.Target(); got != "application_name=faults-victim" {
 		t.Errorf("Target() = %q", got)
 	}
-	revert, err := f.Inject(ctx)
-	if err != nil {
-		t.Fatalf("Inject() = %v", err)
-	}
+	revert := mustInject(ctx, t, f)
 	if f.Terminated() != 2 {
 		t.Errorf("Terminated() = %d, want 2", f.Terminated())
 	}

@@ -28,10 +28,7 @@ func TestProcessSignalsKillAndTerm(t *testing.T) {
 			if f.Name() != tc.fname || f.Target() != "svc" {
 				t.Errorf("Name, Target = %q, %q, want %q, svc", f.Name(), f.Target(), tc.fname)
 			}
-			revert, err := f.Inject(context.Background())
-			if err != nil {
-				t.Fatalf("Inject() = %v", err)
-			}
+			revert := mustInject(context.Background(), t, f)
 			var ee *exec.ExitError
 			if err := c.waitExit(t); !errors.As(err, &ee) {
 				t.Fatalf("Wait() = %v, want an exit by signal", err)
@@ -53,10 +50,7 @@ func TestFreezeProcessStopsThenRevertContinues(t *testing.T) {
 	if f.Name() != "process-freeze" {
 		t.Errorf("Name() = %q, want process-freeze", f.Name())
 	}
-	revert, err := f.Inject(context.Background())
-	if err != nil {
-		t.Fatalf("Inject() = %v", err)
-	}
+	revert := mustInject(context.Background(), t, f)
 	waitState(t, pid, "T")
 	if err := revert(context.Background()); err != nil {
 		t.Fatalf("revert() = %v", err)
@@ -70,10 +64,7 @@ func TestFreezeProcessStopsThenRevertContinues(t *testing.T) {
 
 func TestFreezeRevertOfVanishedProcessSucceeds(t *testing.T) {
 	c := startSleeper(t)
-	revert, err := FreezeProcess("svc", pidOf(c)).Inject(context.Background())
-	if err != nil {
-		t.Fatalf("Inject() = %v", err)
-	}
+	revert := mustInject(context.Background(), t, FreezeProcess("svc", pidOf(c)))
 	_ = c.cmd.Process.Kill() // the watchdog killed the frozen process
 	c.waitExit(t)
 	if err := revert(context.Background()); err != nil {
@@ -95,10 +86,7 @@ func TestFreezeProcessGroup(t *testing.T) {
 		return err == nil && n > 0, string(b)
 	})
 	f := &Process{Service: "svc", Signal: syscall.SIGSTOP, Finder: pidOf(sh), Signaler: HostSignaler{Group: true}}
-	revert, err := f.Inject(context.Background())
-	if err != nil {
-		t.Fatalf("Inject() = %v", err)
-	}
+	revert := mustInject(context.Background(), t, f)
 	waitState(t, sh.pid(), "T")
 	waitState(t, child, "T")
 	if err := revert(context.Background()); err != nil {

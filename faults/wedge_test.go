@@ -57,6 +57,15 @@ func wedgeTarget(t *testing.T) (int, <-chan string) {
 	}
 }
 
+// wedged wedges a fresh wedgeTarget child as service "api"; it returns the
+// child's pid, the parent's report lines and the fault's revert.
+func wedged(t *testing.T) (int, <-chan string, Revert) {
+	t.Helper()
+	pid, lines := wedgeTarget(t)
+	w := &Wedge{Service: "api", Finder: PIDFunc(func(context.Context, string) (int, error) { return pid, nil })}
+	return pid, lines, mustInject(context.Background(), t, w)
+}
+
 // ended waits (bounded) for the parent's "child ended" line.
 func ended(t *testing.T, lines <-chan string, within time.Duration) (string, bool) {
 	t.Helper()
@@ -72,12 +81,7 @@ func ended(t *testing.T, lines <-chan string, within time.Duration) (string, boo
 // neither SIGTERM nor SIGCONT (which undoes a SIGSTOP freeze); after the
 // revert it acts on the SIGTERM that came meanwhile.
 func TestWedgeIgnoresTermAndContUntilReverted(t *testing.T) {
-	pid, lines := wedgeTarget(t)
-	w := &Wedge{Service: "api", Finder: PIDFunc(func(context.Context, string) (int, error) { return pid, nil })}
-	revert, err := w.Inject(context.Background())
-	if err != nil {
-		t.Fatalf("Inject() = %v", err)
-	}
+	pid, lines, revert := wedged(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGCONT} {
 		if err := syscall.Kill(pid, sig); err != nil {
 			t.Fatal(err)
@@ -101,17 +105,8 @@ func TestWedgeIgnoresTermAndContUntilReverted(t *testing.T) {
 // TestWedgeYieldsToSigkill: SIGKILL ends a wedged process at once, and its
 // parent sees it die while the fault is still in place.
 func TestWedgeYieldsToSigkill(t *testing.T) {
-	pid, lines := wedgeTarget(t)
-	w := &Wedge{Service: "api", Finder: PIDFunc(func(context.Context, string) (int, error) { return pid, nil })}
-	revert, err := w.Inject(context.Background())
-	if err != nil {
-		t.Fatalf("Inject() = %v", err)
-	}
-	defer func() {
-		if err := revert(context.Background()); err != nil {
-			t.Errorf("revert() = %v", err)
-		}
-	}()
+	pid, lines, revert := wedged(t)
+	revertAtEnd(t, revert)
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

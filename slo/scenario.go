@@ -97,18 +97,10 @@ func (r ScenarioResult) Inconclusive() string { return r.Harness.Inconclusive }
 // whose radius holds the target; failures charged to no fault are
 // Collateral.
 func Analyze(in ScenarioInput, obj Objectives) ScenarioResult {
-	if in.K <= 0 {
-		in.K = DefaultRecoveryStreak
-	}
-	if in.ProbeInterval <= 0 {
-		in.ProbeInterval = DefaultProbeInterval
-	}
-	if in.FaultsPer30Days <= 0 {
-		in.FaultsPer30Days = DefaultFaultsPer30Days
-	}
-	if in.Onset <= 0 {
-		in.Onset = DefaultOnset
-	}
+	in.K = orDefault(in.K, DefaultRecoveryStreak)
+	in.ProbeInterval = orDefault(in.ProbeInterval, DefaultProbeInterval)
+	in.FaultsPer30Days = orDefault(in.FaultsPer30Days, DefaultFaultsPer30Days)
+	in.Onset = orDefault(in.Onset, DefaultOnset)
 	r := ScenarioResult{
 		Name: in.Name, Seed: in.Seed, Start: in.Start, End: in.End,
 		ProbeInterval: in.ProbeInterval, K: in.K, FaultsPer30Days: in.FaultsPer30Days,
@@ -249,4 +241,12 @@ func attributionEnd(w Window, onset time.Duration) time.Time {
 		end = w.Reverted
 	}
 	return end.Add(onset)
+}
+
+// orDefault is v, or def when v is zero or negative (unset).
+func orDefault[T int | float64 | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }

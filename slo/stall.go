@@ -67,12 +67,8 @@ type StallInput struct {
 // ticks as missed. Probes without a tick are judged as they are.
 func MarkStalls(in StallInput) ([]Timeline, Harness) {
 	h := Harness{Bound: in.Bound, MaxVoidShare: in.MaxShare}
-	if h.Bound <= 0 {
-		h.Bound = DefaultStallBound
-	}
-	if h.MaxVoidShare <= 0 {
-		h.MaxVoidShare = DefaultMaxVoidShare
-	}
+	h.Bound = orDefault(h.Bound, DefaultStallBound)
+	h.MaxVoidShare = orDefault(h.MaxVoidShare, DefaultMaxVoidShare)
 	stalled := map[time.Time]string{}
 	mark := func(tick time.Time, why string) {
 		if _, ok := stalled[tick]; !ok {

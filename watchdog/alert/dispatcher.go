@@ -100,18 +100,10 @@ func (o Options) withDefaults() Options {
 	if o.Host == "" {
 		o.Host, _ = os.Hostname()
 	}
-	if o.Tick <= 0 {
-		o.Tick = DefaultTick
-	}
-	if o.FlapBurst <= 0 {
-		o.FlapBurst = DefaultFlapBurst
-	}
-	if o.FlapWindow <= 0 {
-		o.FlapWindow = DefaultFlapWindow
-	}
-	if o.DrainTimeout <= 0 {
-		o.DrainTimeout = DefaultDrainTimeout
-	}
+	o.Tick = orDefault(o.Tick, DefaultTick)
+	o.FlapBurst = orDefault(o.FlapBurst, DefaultFlapBurst)
+	o.FlapWindow = orDefault(o.FlapWindow, DefaultFlapWindow)
+	o.DrainTimeout = orDefault(o.DrainTimeout, DefaultDrainTimeout)
 	return o
 }
 
@@ -133,9 +125,7 @@ func newWorker(i int, c config.Alert, opts Options, m *alertMetrics) (*worker, e
 		name = fmt.Sprintf("%s-%d", kind, i)
 	}
 	lim := limits{repeat: orDefault(c.Repeat, DefaultRepeat), window: opts.FlapWindow, burst: opts.FlapBurst}
-	if queue <= 0 {
-		queue = DefaultQueue
-	}
+	queue = orDefault(queue, DefaultQueue)
 	// A sink's failures, drops and deliveries are exported from the start, at zero.
 	m.failures.Init(name)
 	m.dropped.Init(name)

@@ -137,9 +137,10 @@ func redact(raw string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-func orDefault(d, def time.Duration) time.Duration {
-	if d <= 0 {
+// orDefault is v, or def when v is zero or negative (unset).
+func orDefault[T int | time.Duration](v, def T) T {
+	if v <= 0 {
 		return def
 	}
-	return d
+	return v
 }

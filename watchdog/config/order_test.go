@@ -81,15 +81,7 @@ services:
       liveness:
         - tcp: {address: "127.0.0.1:1"}
 `
-	changed := `version: 1
-services:
-  web:
-    command: [./web]
-    health:
-      liveness:
-        - tcp: {address: "127.0.0.1:1"}
-          interval: 5s
-`
+	changed := base + "          interval: 5s\n" // base, with an interval on its tcp check
 	a := parseOK(t, base, nil).Services["web"]
 	tests := []struct {
 		name string
