@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -192,14 +193,45 @@ func (t *tracer) reap() {
 }
 
 // detach lets every remaining thread run again; it reports whether every
-// one was detached (or was already gone).
+// one was detached or reaped.
+//
+// Threads are detached one by one, so the first ones run while the rest are
+// still traced: if one of them acts on a signal that came meanwhile and the
+// process exits (a pending SIGTERM, the usual case after a wedge), the
+// threads not yet detached die traced. Detaching them fails (ESRCH), and a
+// traced thread that died stays a zombie until its tracer reaps it, and its
+// process with it: the process's parent would never learn that it exited.
+// So a thread that cannot be detached is reaped.
 func (t *tracer) detach() bool {
+	var dying []int
 	ok := true
 	for tid := range t.threads {
-		if err := unix.PtraceDetach(tid); err != nil && !errors.Is(err, syscall.ESRCH) {
+		if err := unix.PtraceDetach(tid); errors.Is(err, syscall.ESRCH) {
+			dying = append(dying, tid)
+		} else if err != nil {
 			ok = false
 		}
 		delete(t.threads, tid)
+	}
+	deadline := time.Now().Add(wedgeTimeout)
+	for len(dying) > 0 {
+		dying = slices.DeleteFunc(dying, func(tid int) bool {
+			var ws unix.WaitStatus
+			got, err := unix.Wait4(tid, &ws, unix.WNOHANG|unix.WALL, nil)
+			switch {
+			case err != nil && !errors.Is(err, syscall.EINTR):
+				return true // ECHILD: reaped already, or never ours
+			case got == tid && (ws.Exited() || ws.Signaled()):
+				return true
+			case got == tid && ws.Stopped():
+				return unix.PtraceDetach(tid) == nil // it stopped after all
+			}
+			return false
+		})
+		if len(dying) > 0 && time.Now().After(deadline) {
+			return false // the thread's exit with the goroutine detaches them
+		}
+		time.Sleep(time.Millisecond)
 	}
 	return ok
 }

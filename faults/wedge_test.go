@@ -115,3 +115,24 @@ func TestWedgeYieldsToSigkill(t *testing.T) {
 		t.Fatalf("parent report after SIGKILL = %q (ended %v), want the child killed", l, ok)
 	}
 }
+
+// TestWedgeRevertLetsAnExitingProcessBeReaped: the revert detaches thread
+// by thread, so a process whose first detached thread acts on a pending
+// SIGTERM exits while others are still traced. Those died traced and stayed
+// zombies, and the process with them, until the tracer reaped them: the
+// parent never saw the exit (1 run in 4 of the test above).
+func TestWedgeRevertLetsAnExitingProcessBeReaped(t *testing.T) {
+	for i := range 8 {
+		pid, lines, revert := wedged(t)
+		if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if err := revert(context.Background()); err != nil {
+			t.Fatalf("revert() = %v", err)
+		}
+		if l, ok := ended(t, lines, 5*time.Second); !ok || !strings.HasSuffix(l, "<nil>") {
+			st, _ := procState(pid)
+			t.Fatalf("run %d: the parent saw no exit 0 within 5s of the revert: %q (ended %v); the process's state is %q", i, l, ok, st)
+		}
+	}
+}
