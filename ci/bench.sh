@@ -3,7 +3,8 @@
 # latency (kill -9 → first healthy answer from the new pid), its floor (a
 # bare exec-wait-exec loop) and the daemon's own RSS, PSS and CPU while it
 # supervises 20 services, beside a bare Go net/http program's (the floor)
-# measured in the same window. Method and results: docs/benchmarks.md.
+# and a bare Go program making the same checks (the probe floor), measured
+# in the same window. Method and results: docs/benchmarks.md.
 #
 # Knobs (environment):
 #   BENCH                 benchmark regexp (default: all of them)
@@ -56,6 +57,7 @@ row "floor PSS: bare Go net/http, same window" "$(metric BenchmarkOverhead floor
 row "daemon PSS / floor PSS" "$(metric BenchmarkOverhead pss-x-floor)" 2.0 "x"
 row "daemon CPU, 20 services, 1s HTTP checks" "$(metric BenchmarkOverhead cpu-%)" 0.3 "%"
 row "floor CPU, 20 requests/s, same window" "$(metric BenchmarkOverhead floor-cpu-%)" "" "%"
+row "probe floor CPU: bare Go, same 20 checks/s" "$(metric BenchmarkOverhead probe-floor-cpu-%)" "" "%"
 echo "  reference (docs/benchmarks.md): runit 6.6 ms, PM2 11.4 ms, supervisord 1,012 ms, process-compose 1,010 ms"
 
 if [[ ${BENCH_STRICT:-0} == 1 && $missed == 1 ]]; then

@@ -183,13 +183,15 @@ func (l latencies) report(b *testing.B, prefix string) {
 	b.Logf("%-14s n=%d median %.2f ms, p90 %.2f ms, max %.2f ms", strings.TrimSuffix(prefix, "-")+":", len(l), ms(med), ms(p90), ms(mx))
 }
 
-// TestSmallServiceBuilds: the benchmarks' service compiles. `make test`
+// TestSmallServiceBuilds: the benchmarks' programs compile. `make test`
 // runs no benchmark, so without this an edit to its source (an import
 // dropped by a clean-up that took it for this file's own) breaks only
 // `make bench`.
 func TestSmallServiceBuilds(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds a Go program; skipped with -short")
+		t.Skip("builds Go programs; skipped with -short")
 	}
-	buildSmallService(t, t.TempDir())
+	dir := t.TempDir()
+	buildSmallService(t, dir)
+	goBuild(t, dir, filepath.Join(dir, "probefloor"), writeSource(t, dir, "probefloor.go", probeFloorSource))
 }

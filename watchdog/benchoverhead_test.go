@@ -43,18 +43,21 @@ func BenchmarkOverhead(b *testing.B) {
 		b.Logf("watchdog binary: %.1f MB", float64(st.Size())/(1<<20))
 	}
 
+	prober := filepath.Join(dir, "probefloor")
+	goBuild(b, dir, prober, writeSource(b, dir, "probefloor.go", probeFloorSource))
 	floor := startFloor(b, svc, dir)
 	for range b.N {
 		apiPort := porttest.Free(b)
-		cfgPath := writeOverheadConfig(b, dir, svc, apiPort, n)
+		cfgPath, ports := writeOverheadConfig(b, dir, svc, apiPort, n)
 		pid := startWatchdog(b, bin, cfgPath, dir)
 		base := fmt.Sprintf("http://127.0.0.1:%d", apiPort)
 		waitHealthy(b, base, n, 60*time.Second)
+		probe := startProbeFloor(b, prober, ports)
 		dwell(settle)
 		stopLoad := floor.load(n)
-		us := sampleUsage(b, window, pid, floor.pid)
+		us := sampleUsage(b, window, pid, floor.pid, probe)
 		stopLoad()
-		u, f := us[0], us[1]
+		u, f, p := us[0], us[1], us[2]
 		b.ReportMetric(0, "ns/op")
 		b.ReportMetric(u.maxRSS/(1<<20), "rss-MB")
 		b.ReportMetric(u.maxPSS/(1<<20), "pss-MB")
@@ -62,10 +65,13 @@ func BenchmarkOverhead(b *testing.B) {
 		b.ReportMetric(u.maxPSS/f.maxPSS, "pss-x-floor")
 		b.ReportMetric(u.cpuPercent, "cpu-%")
 		b.ReportMetric(f.cpuPercent, "floor-cpu-%")
+		b.ReportMetric(p.cpuPercent, "probe-floor-cpu-%")
 		b.Logf("%d services, 1s liveness checks, %s window: RSS max %.1f MB (mean %.1f MB, peak since start %.1f MB), PSS max %.1f MB, CPU %.2f %% of one core (%d ticks)",
 			n, window, u.maxRSS/(1<<20), u.meanRSS/(1<<20), u.hwm/(1<<20), u.maxPSS/(1<<20), u.cpuPercent, u.ticks)
 		b.Logf("floor, a bare Go net/http program answering %d requests/s in the same window: PSS max %.1f MB, CPU %.2f %%; the watchdog is %.2fx its PSS",
 			n, f.maxPSS/(1<<20), f.cpuPercent, u.maxPSS/f.maxPSS)
+		b.Logf("probe floor, a bare Go program making the same %d HTTP checks a second (fresh connection each, one P) in the same window: CPU %.2f %%; the watchdog is %.2fx its CPU",
+			n, p.cpuPercent, u.cpuPercent/p.cpuPercent)
 		b.Logf("at the end: RssAnon %.1f MB, RssFile %.1f MB (binary and libraries paged in), threads %.0f",
 			statusValue(b, pid, "RssAnon")/1024, statusValue(b, pid, "RssFile")/1024, statusValue(b, pid, "Threads"))
 		logRuntimeMetrics(b, base)
@@ -144,13 +150,85 @@ func (f *floorProc) load(perSec int) (stop func()) {
 	}
 }
 
-// writeOverheadConfig writes a vigil.yaml with n copies of the small service.
-func writeOverheadConfig(b *testing.B, dir, svc string, apiPort, n int) string {
+// probeFloorSource is the CPU reference for the watchdog's checks: the
+// least a Go program does for the same HTTP liveness checks. Every second,
+// on the wall clock's second like the watchdog's aligned ticks, one
+// goroutine per port dials a fresh connection, writes a fixed GET, reads to
+// EOF and closes; one P, like the daemon.
+const probeFloorSource = `package main
+
+import (
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+)
+
+func main() {
+	runtime.GOMAXPROCS(1)
+	req := []byte("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+	for {
+		time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
+		var wg sync.WaitGroup
+		for _, port := range os.Args[1:] {
+			wg.Go(func() {
+				c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, 500*time.Millisecond)
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(500 * time.Millisecond))
+				if _, err := c.Write(req); err == nil {
+					_, _ = io.Copy(io.Discard, c)
+				}
+			})
+		}
+		wg.Wait()
+	}
+}
+`
+
+// writeSource writes a Go source file into dir and returns its path.
+func writeSource(b testing.TB, dir, name, src string) string {
 	b.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// startProbeFloor runs the probe floor against ports until the benchmark
+// ends and returns its pid.
+func startProbeFloor(b *testing.B, bin string, ports []int) int {
+	b.Helper()
+	args := make([]string, len(ports))
+	for i, p := range ports {
+		args[i] = strconv.Itoa(p)
+	}
+	cmd := exec.Command(bin, args...)
+	if err := cmd.Start(); err != nil {
+		b.Fatalf("start probe floor: %v", err)
+	}
+	b.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	return cmd.Process.Pid
+}
+
+// writeOverheadConfig writes a vigil.yaml with n copies of the small service
+// and returns its path and the services' ports.
+func writeOverheadConfig(b *testing.B, dir, svc string, apiPort, n int) (string, []int) {
+	b.Helper()
+	var ports []int
 	var y strings.Builder
 	fmt.Fprintf(&y, "version: 1\napi:\n  listen: 127.0.0.1:%d\n  socket: %s/vigil.sock\nlogs:\n  dir: %s/logs\nservices:\n", apiPort, dir, dir)
 	for i := 0; i < n; i++ {
 		port := porttest.Free(b)
+		ports = append(ports, port)
 		fmt.Fprintf(&y, `  svc%02d:
     command: [%q, "%d"]
     ports: [%d]
@@ -161,11 +239,7 @@ func writeOverheadConfig(b *testing.B, dir, svc string, apiPort, n int) string {
           timeout: 500ms
 `, i, svc, port, port, port)
 	}
-	path := filepath.Join(dir, "vigil.yaml")
-	if err := os.WriteFile(path, []byte(y.String()), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	return path
+	return writeSource(b, dir, "vigil.yaml", y.String()), ports
 }
 
 // startWatchdog runs `watchdog run -c cfg` until the benchmark ends: then
