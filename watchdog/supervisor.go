@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 	"sort"
 	"sync"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/vigilhq/vigil/watchdog/health"
 	"github.com/vigilhq/vigil/watchdog/logs"
 	"github.com/vigilhq/vigil/watchdog/proc"
-	"golang.org/x/sys/unix"
 )
 
 // ErrUnknownService is returned for a control request naming no configured service.
@@ -168,15 +166,12 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		}()
 	}
 
-	// As child subreaper the watchdog receives services' orphans; each
-	// SIGCHLD (signals coalesce, a scan reaps every zombie) collects those
-	// that exited. Nothing is scanned while no child changes state.
-	var exited chan os.Signal
+	var exited <-chan os.Signal
+	orphans := &orphanReaper{} // its due stays nil unless subreaper
 	if escape == EscapeSubreaper {
-		exited = make(chan os.Signal, 1)
-		signal.Notify(exited, unix.SIGCHLD)
-		defer signal.Stop(exited)
-		proc.ReapOrphans(s.mainPIDs())
+		orphans = newOrphanReaper(s.mainPIDs, reapEvery)
+		defer orphans.stop()
+		exited = orphans.exited
 	}
 	t := time.NewTicker(s.opts.RotateEvery)
 	defer t.Stop()
@@ -193,7 +188,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		case <-t.C:
 			s.rotateLogs()
 		case <-exited:
-			proc.ReapOrphans(s.mainPIDs())
+			orphans.childExited()
+		case <-orphans.due:
+			orphans.scan()
 		}
 	}
 }
