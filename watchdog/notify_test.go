@@ -198,9 +198,11 @@ func TestStatusStale(t *testing.T) {
     env: {VIGIL_HELPER: sleep}
 %s`, helperCmd(t), tcpHealth("readiness", port, "failures: 1")), watchdog.Options{Notify: true}) // no WatchdogInterval: no pings to piggyback on
 	// Nothing listens yet: unhealthy, maybe already in the STATUS= that
-	// comes with READY=1.
-	h.waitEvent("unhealthy", 10*time.Second, func(ev watchdog.Event) bool {
-		return ev.Kind == watchdog.EventHealth && ev.Service == "one" && ev.Health == watchdog.HealthUnhealthy
+	// comes with READY=1. A service is unhealthy until its checks pass, so
+	// when its first evaluation finds the check failing its health does
+	// not change and no health event comes: wait for the status instead.
+	h.waitStatus("running with its check failing", "one", 10*time.Second, func(st watchdog.ServiceStatus) bool {
+		return st.State == watchdog.StateRunning && st.Health == watchdog.HealthUnhealthy && st.Reason != ""
 	})
 	sd.next("STATUS=unhealthy", 10*time.Second, has("STATUS=unhealthy: 1 unhealthy"))
 
