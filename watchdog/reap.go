@@ -10,8 +10,10 @@ import (
 )
 
 // reapEvery bounds how often orphans are scanned for: every SIGCHLD (an
-// exec check's exit too) would otherwise cost a scan of the watchdog's
-// children, twenty a second with twenty 1 s exec checks. It is the period of
+// exec check's exit too) would otherwise cost a scan, twenty a second with
+// twenty 1 s exec checks. A scan reads every process's stat (the kernel's
+// per-thread children lists may skip a child whose thread exits meanwhile,
+// and a zombie missed would wait for the next SIGCHLD). It is the period of
 // the sweep the scans replaced, so an orphan that exits amid exec checks is
 // a zombie for no longer than it was then; one that exits after a quiet
 // spell is reaped at once.

@@ -95,48 +95,10 @@ func Tree(root, pgid int, marker []string) []Stat {
 	return out
 }
 
-// Children lists the caller's children, zombies included. It reads each of
-// the caller's threads' children file (a child belongs to the thread that
-// forked it, an orphan to the thread it was re-parented to), so its cost
-// follows the caller's children, not the host's processes; on a kernel
-// without those files (CONFIG_PROC_CHILDREN) it reads every process's stat.
+// Children lists the caller's children, zombies included.
 func Children() []Stat {
 	self := os.Getpid()
-	pids, ok := threadChildren()
-	if !ok {
-		return stats(func(st Stat) bool { return st.PPID == self })
-	}
-	out := make([]Stat, 0, len(pids))
-	for _, pid := range pids {
-		if st, err := ReadStat(pid); err == nil && st.PPID == self {
-			out = append(out, st)
-		}
-	}
-	return out
-}
-
-// threadChildren returns the pids in /proc/self/task/*/children; false when
-// the kernel has no such files.
-func threadChildren() ([]int, bool) {
-	task := filepath.Join(ProcRoot, "self", "task")
-	// The leader's task stays while the process lives, even if its thread ended.
-	if _, err := os.Stat(filepath.Join(task, strconv.Itoa(os.Getpid()), "children")); err != nil {
-		return nil, false
-	}
-	tids, err := os.ReadDir(task)
-	if err != nil {
-		return nil, false
-	}
-	var out []int
-	for _, tid := range tids {
-		b, _ := os.ReadFile(filepath.Join(task, tid.Name(), "children")) // a thread may end meanwhile
-		for _, f := range strings.Fields(string(b)) {
-			if pid, err := strconv.Atoi(f); err == nil {
-				out = append(out, pid)
-			}
-		}
-	}
-	return out, true
+	return stats(func(st Stat) bool { return st.PPID == self })
 }
 
 // stats reads the stat of every process but the caller and keeps those
