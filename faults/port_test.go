@@ -76,8 +76,16 @@ func TestFillPortNeverRacesTheRestart(t *testing.T) {
 	addr := porttest.Addr(t)
 	sup := startHelper(t, "supervise "+addr)
 	listener := PIDFunc(func(context.Context, string) (int, error) { return listenerChild(t, sup.Process.Pid, addr) })
+	// Listening once the child holds the socket and the supervisor has
+	// closed its own copy: between starting the child and that close the
+	// supervisor holds the port too, and a fault that pauses it then cannot
+	// bind (as with a watchdog that holds a service's socket, which the
+	// fault reports as such).
 	listening := func() (bool, string) {
 		pid, err := listenerChild(t, sup.Process.Pid, addr)
+		if err == nil && holdsListener(t, sup.Process.Pid, addr) {
+			return false, fmt.Sprintf("child %d listens, the supervisor still holds its copy", pid)
+		}
 		return err == nil, fmt.Sprint(pid, err)
 	}
 	eventually(t, 10*time.Second, "the supervisor's listener on "+addr, listening)
@@ -102,16 +110,24 @@ func TestFillPortNeverRacesTheRestart(t *testing.T) {
 	}
 }
 
-// listenerChild returns the child of sup that listens on addr.
+// listenerChild returns the child of sup that listens on addr. It reads
+// every process's parent from its stat: the kernel's per-thread children
+// lists may skip a child whose thread exits meanwhile.
 func listenerChild(t *testing.T, sup int, addr string) (int, error) {
 	t.Helper()
-	lists, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", sup))
-	for _, l := range lists {
-		b, _ := os.ReadFile(l)
-		for _, f := range strings.Fields(string(b)) {
-			if pid, _ := strconv.Atoi(f); pid > 0 && holdsListener(t, pid, addr) {
-				return pid, nil
-			}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, path := range stats {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		stat := string(b)
+		f := strings.Fields(stat[strings.LastIndexByte(stat, ')')+1:]) // state, ppid, ...
+		if len(f) < 2 || f[1] != strconv.Itoa(sup) {
+			continue
+		}
+		if pid, _ := strconv.Atoi(strings.Split(path, "/")[2]); holdsListener(t, pid, addr) {
+			return pid, nil
 		}
 	}
 	return 0, fmt.Errorf("no child of %d listens on %s", sup, addr)
