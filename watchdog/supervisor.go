@@ -166,12 +166,10 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		}()
 	}
 
-	var exited <-chan os.Signal
-	orphans := &orphanReaper{} // its due stays nil unless subreaper
+	orphans := &orphanReaper{} // its channels stay nil unless subreaper
 	if escape == EscapeSubreaper {
 		orphans = newOrphanReaper(s.mainPIDs, reapEvery)
 		defer orphans.stop()
-		exited = orphans.exited
 	}
 	t := time.NewTicker(s.opts.RotateEvery)
 	defer t.Stop()
@@ -187,7 +185,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			return nil
 		case <-t.C:
 			s.rotateLogs()
-		case <-exited:
+		case <-orphans.exited:
 			orphans.childExited()
 		case <-orphans.due:
 			orphans.scan()
