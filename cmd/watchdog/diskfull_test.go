@@ -33,16 +33,20 @@ func TestDiskFullNoDuplicateAfterWatchdogRestart(t *testing.T) {
 
 	first := startWatchdog(t, cfgPath, kv)
 	p1 := waitHealthy(t, client, 15*time.Second).Services[0]
+	// The state file is written after the start is reported, not before:
+	// fill the disk only once it names p1.
+	for deadline := time.Now().Add(10 * time.Second); savedPID(state) != p1.PID; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("state file %s does not name pid %d 10s after it was healthy", state, p1.PID)
+		}
+	}
 	tmpfstest.Fill(t, filepath.Dir(state))
 	if err := syscall.Kill(p1.PID, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	p2 := waitRestarted(t, client, p1.PID, 10*time.Second)
-	var saved struct {
-		Services map[string]struct{ PID int } `json:"services"`
-	}
-	if err := json.Unmarshal(mustRead(t, state), &saved); err != nil || saved.Services["app"].PID != p1.PID {
-		t.Fatalf("state file names pid %d (%v), want the dead %d: the write of %d must have failed for this test", saved.Services["app"].PID, err, p1.PID, p2.PID)
+	if pid := savedPID(state); pid != p1.PID {
+		t.Fatalf("state file names pid %d, want the dead %d: the write of %d must have failed for this test", pid, p1.PID, p2.PID)
 	}
 
 	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
@@ -61,4 +65,16 @@ func TestDiskFullNoDuplicateAfterWatchdogRestart(t *testing.T) {
 	if left := marked(kv, true); len(left) > 0 {
 		t.Errorf("after shutdown: %v still running, want none", left)
 	}
+}
+
+// savedPID is app's pid in the state file at path, 0 if none can be read.
+func savedPID(path string) int {
+	var saved struct {
+		Services map[string]struct{ PID int } `json:"services"`
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || json.Unmarshal(b, &saved) != nil {
+		return 0
+	}
+	return saved.Services["app"].PID
 }
