@@ -68,7 +68,7 @@ func (f runFlags) args() []string {
 // a tighter GC target keeps its memory small at no measurable CPU cost; its
 // work is waiting on processes, sockets and timers, so one P does it as
 // fast (restart latency unchanged) with fewer threads woken per check burst
-// and one P's caches less (docs/benchmarks.md: −16 % CPU, −0.5 MB).
+// and one P's caches less (docs/benchmarks.md: −16 % CPU, −0.4 MB PSS).
 func tuneRuntime() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(50)
