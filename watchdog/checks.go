@@ -145,17 +145,27 @@ func (cs *checkSet) livenessPassed() bool {
 	return true
 }
 
-// readinessFailing names a failing readiness check of the given criticality.
-func (cs *checkSet) readinessFailing(critical bool) string {
+// readinessNotPassing names a readiness check of the given criticality whose
+// thresholded state is failing, and else one that has not passed yet: a
+// readiness check with no verdict (just started, or failing fewer than
+// `failures` times since) does not count as passing.
+func (cs *checkSet) readinessNotPassing(critical bool) (failing, pending string) {
 	if cs == nil {
-		return ""
+		return "", ""
 	}
 	for _, c := range cs.checks {
-		if r := c.mon.Snapshot(); c.typ == "readiness" && r.Critical == critical && r.Decided && !r.Passing {
-			return r.Check
+		r := c.mon.Snapshot()
+		if c.typ != "readiness" || r.Critical != critical {
+			continue
+		}
+		switch {
+		case r.Decided && !r.Passing:
+			return r.Check, ""
+		case !r.Decided && pending == "":
+			pending = r.Check
 		}
 	}
-	return ""
+	return "", pending
 }
 
 func (cs *checkSet) failures(name string) int {

@@ -284,7 +284,9 @@ type checkFacts struct {
 	livenessPassed      bool   // every liveness check has passed
 	readinessLastFailed string // a readiness check whose latest run failed
 	criticalFailing     string // a critical readiness check failing
+	criticalPending     string // a critical readiness check that has not passed yet
 	degradedFailing     string // a non-critical readiness check failing
+	degradedPending     string // a non-critical readiness check that has not passed yet
 }
 
 // verdict is what assess concludes.
@@ -328,8 +330,12 @@ func assess(f facts, blocked bool, c checkFacts) verdict {
 	switch {
 	case c.criticalFailing != "":
 		v.health, v.reason = HealthUnhealthy, "critical check "+c.criticalFailing+" failing"
+	case c.criticalPending != "":
+		v.health, v.reason = HealthUnhealthy, "critical check "+c.criticalPending+" has not passed yet"
 	case c.degradedFailing != "":
 		v.health, v.reason = HealthDegraded, "non-critical check "+c.degradedFailing+" failing"
+	case c.degradedPending != "":
+		v.health, v.reason = HealthDegraded, "non-critical check "+c.degradedPending+" has not passed yet"
 	}
 	return v
 }

@@ -228,6 +228,12 @@ func TestAssess(t *testing.T) {
 			verdict{health: HealthUnhealthy, reason: "critical check pg failing"}},
 		{"non-critical readiness failing", running, false, checkFacts{livenessPassed: true, degradedFailing: "solana"},
 			verdict{health: HealthDegraded, reason: "non-critical check solana failing"}},
+		{"critical readiness not passed yet", running, false, checkFacts{livenessPassed: true, criticalPending: "pg", degradedPending: "solana"},
+			verdict{health: HealthUnhealthy, reason: "critical check pg has not passed yet"}},
+		{"non-critical readiness not passed yet", running, false, checkFacts{livenessPassed: true, degradedPending: "solana"},
+			verdict{health: HealthDegraded, reason: "non-critical check solana has not passed yet"}},
+		{"critical not passed yet outranks non-critical failing", running, false, checkFacts{livenessPassed: true, criticalPending: "pg", degradedFailing: "solana"},
+			verdict{health: HealthUnhealthy, reason: "critical check pg has not passed yet"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

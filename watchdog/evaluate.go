@@ -30,14 +30,15 @@ func (s *service) evaluate(ctx context.Context) {
 func (s *service) checkFacts() checkFacts {
 	cs := s.checks
 	name, _ := cs.livenessFailing()
-	return checkFacts{
+	c := checkFacts{
 		livenessFailing:     name,
 		failures:            cs.failures(name),
 		livenessPassed:      cs.livenessPassed(),
 		readinessLastFailed: cs.readinessLastFailed(),
-		criticalFailing:     cs.readinessFailing(true),
-		degradedFailing:     cs.readinessFailing(false),
 	}
+	c.criticalFailing, c.criticalPending = cs.readinessNotPassing(true)
+	c.degradedFailing, c.degradedPending = cs.readinessNotPassing(false)
+	return c
 }
 
 // setHealth records the health level and emits an event when it changed.
