@@ -26,12 +26,25 @@ func TestPortHoldersNamesTheListener(t *testing.T) {
 	}
 }
 
-func TestGroupLifecycle(t *testing.T) {
-	cmd := exec.Command("sh", "-c", "sleep 60 & sleep 60")
+// startGroup starts sh -c script as the leader of a process group of its
+// own, so its pid is the group's id. t.Cleanup SIGKILLs the group (the
+// script's children too) and reaps the leader.
+func startGroup(t *testing.T, script string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command("sh", "-c", script)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("start sh -c %q: %v", script, err)
 	}
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+	})
+	return cmd
+}
+
+func TestGroupLifecycle(t *testing.T) {
+	cmd := startGroup(t, "sleep 60 & sleep 60")
 	pgid := cmd.Process.Pid
 	deadline := time.Now().Add(5 * time.Second)
 	for len(GroupMembers(pgid)) < 3 && time.Now().Before(deadline) {
@@ -79,16 +92,8 @@ func TestHasCapabilityMatchesRoot(t *testing.T) {
 // TestChildrenListsOwnChildrenZombiesIncluded: Children names the caller's
 // children (not its grandchildren), a zombie too until it is reaped.
 func TestChildrenListsOwnChildrenZombiesIncluded(t *testing.T) {
-	cmd := exec.Command("sh", "-c", "sleep 60 & wait")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd := startGroup(t, "sleep 60 & wait")
 	pid := cmd.Process.Pid
-	defer func() {
-		_ = syscall.Kill(-pid, syscall.SIGKILL) // the sleep too
-		_ = cmd.Wait()
-	}()
 	state := func() (byte, bool) {
 		for _, st := range Children() {
 			if st.PPID != os.Getpid() {

@@ -11,20 +11,30 @@ import (
 
 func TestMain(m *testing.M) { VerifyTestMain(m) }
 
-// TestKillFindsASetsidDescendantByItsMarker: a process that left the test's
-// session and process group is still found by its environment and killed.
-func TestKillFindsASetsidDescendantByItsMarker(t *testing.T) {
-	marker := Mark(t)
+// startEscaped starts a sleep that carries marker in its environment and
+// has left the test's session and process group (as a service that
+// setsid()s). It returns the sleep's pid and a channel that receives its
+// Wait error once it ends; Mark's cleanup kills it if the test does not.
+func startEscaped(t *testing.T, marker string) (int, <-chan error) {
+	t.Helper()
 	cmd := exec.Command("sleep", "300")
 	cmd.Env = append(os.Environ(), marker)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		t.Fatalf("start sleep: %v", err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	if got := Kill(marker); !slices.Contains(got, cmd.Process.Pid) {
-		t.Fatalf("Kill(%q) = %v, want it to include %d", marker, got, cmd.Process.Pid)
+	return cmd.Process.Pid, done
+}
+
+// TestKillFindsASetsidDescendantByItsMarker: a process that left the test's
+// session and process group is still found by its environment and killed.
+func TestKillFindsASetsidDescendantByItsMarker(t *testing.T) {
+	marker := Mark(t)
+	pid, done := startEscaped(t, marker)
+	if got := Kill(marker); !slices.Contains(got, pid) {
+		t.Fatalf("Kill(%q) = %v, want it to include %d", marker, got, pid)
 	}
 	select {
 	case <-done:
@@ -45,14 +55,7 @@ func TestReaperKillsWhatOutlivesTheTestBinary(t *testing.T) {
 	if err := binary.Start(); err != nil {
 		t.Fatal(err)
 	}
-	left := exec.Command("sleep", "300")
-	left.Env = append(os.Environ(), marker)
-	left.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := left.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- left.Wait() }()
+	_, done := startEscaped(t, marker)
 	startReaper(binary.Process.Pid, marker)
 	_ = binary.Process.Kill()
 	_ = binary.Wait()
