@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/vigilhq/vigil/faults/runtest"
 )
 
 // wait bounds every wait in these tests.
@@ -20,13 +22,14 @@ type driven struct {
 	p      *Prober
 	ticks  chan time.Time
 	probes chan Probe
-	cancel context.CancelFunc
-	done   chan error
+	// stop cancels Run and waits (bounded) for it; the test's cleanup
+	// calls it too.
+	stop func()
 }
 
 func startDriven(t *testing.T, cfg ProberConfig) *driven {
 	t.Helper()
-	d := &driven{t: t, ticks: make(chan time.Time), probes: make(chan Probe, 64), done: make(chan error, 1)}
+	d := &driven{t: t, ticks: make(chan time.Time), probes: make(chan Probe, 64)}
 	cfg.Ticks = d.ticks
 	cfg.OnProbe = func(_ string, p Probe) { d.probes <- p }
 	p, err := NewProber(cfg)
@@ -34,10 +37,7 @@ func startDriven(t *testing.T, cfg ProberConfig) *driven {
 		t.Fatalf("NewProber: %v", err)
 	}
 	d.p = p
-	ctx, cancel := context.WithCancel(context.Background())
-	d.cancel = cancel
-	go func() { d.done <- p.Run(ctx) }()
-	t.Cleanup(d.stop)
+	d.stop = runtest.Start(t, p.Run, wait)
 	return d
 }
 
@@ -59,19 +59,6 @@ func (d *driven) next() Probe {
 		d.t.Fatal("no probe recorded")
 		return Probe{}
 	}
-}
-
-func (d *driven) stop() {
-	d.cancel()
-	select {
-	case err := <-d.done:
-		if err != nil {
-			d.t.Errorf("Run = %v", err)
-		}
-	case <-time.After(wait):
-		d.t.Fatal("Run did not return after cancel")
-	}
-	d.done <- nil // later stop calls return at once
 }
 
 func TestProberFlipsWithServer(t *testing.T) {
@@ -197,9 +184,7 @@ func TestProberRealTicker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
+	stop := runtest.Start(t, p.Run, wait)
 	for range 10 {
 		select {
 		case <-got:
@@ -207,15 +192,7 @@ func TestProberRealTicker(t *testing.T) {
 			t.Fatal("fewer than 10 probes within 10s")
 		}
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run = %v", err)
-		}
-	case <-time.After(wait):
-		t.Fatal("Run did not return after cancel")
-	}
+	stop()
 	if err := p.Run(context.Background()); err == nil {
 		t.Error("second Run = nil, want error")
 	}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vigilhq/vigil/faults/runtest"
 )
 
 // memDB is a tiny in-memory table: the workload's true edge.
@@ -115,19 +117,9 @@ func TestWorkloadStopsOnCancelAndWaitsForWrites(t *testing.T) {
 			return "", ctx.Err(), false
 		}}
 	l := NewLedger()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx, l) }()
+	stop := runtest.Start(t, func(ctx context.Context) error { return w.Run(ctx, l) }, 10*time.Second)
 	<-started
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run = %v, want nil on cancel", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return within 10s of cancel")
-	}
+	stop()
 	if c := l.Counts(); c.Unknown != 1 || c.Pending != 0 {
 		t.Errorf("Counts() = %+v, want the in-flight write recorded as unknown", c)
 	}

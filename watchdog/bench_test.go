@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vigilhq/vigil/faults/porttest"
+	"github.com/vigilhq/vigil/faults/runtest"
 	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/config"
 )
@@ -153,20 +154,7 @@ func startBenchSupervisor(b *testing.B, services string) (*watchdog.Supervisor, 
 			b.Error("benchmark event buffer full")
 		}
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sup.Run(ctx) }()
-	b.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				b.Errorf("Run() = %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			b.Fatal("Run did not return 30s after cancel")
-		}
-	})
+	runtest.Start(b, sup.Run, 30*time.Second)
 	return sup, events
 }
 

@@ -1,7 +1,6 @@
 package watchdog_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilhq/vigil/faults/runtest"
 	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/config"
 )
@@ -23,8 +23,9 @@ type harness struct {
 	dir    string
 	sup    *watchdog.Supervisor
 	events chan watchdog.Event
-	cancel context.CancelFunc
-	done   chan error
+	// stop shuts the supervisor down and waits (30 s at most) for Run to
+	// return; the test's cleanup calls it too.
+	stop func()
 }
 
 func parseConfig(t *testing.T, dir, services string) *config.Config {
@@ -47,7 +48,7 @@ func startHarness(t *testing.T, services string) *harness {
 func startHarnessWith(t *testing.T, services string, opts watchdog.Options) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	h := &harness{t: t, dir: dir, events: make(chan watchdog.Event, 10000), done: make(chan error, 1)}
+	h := &harness{t: t, dir: dir, events: make(chan watchdog.Event, 10000)}
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -65,28 +66,8 @@ func startHarnessWith(t *testing.T, services string, opts watchdog.Options) *har
 			t.Error("event buffer full")
 		}
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	h.cancel = cancel
-	go func() { h.done <- sup.Run(ctx) }()
-	t.Cleanup(h.stop)
+	h.stop = runtest.Start(t, sup.Run, 30*time.Second)
 	return h
-}
-
-// stop shuts the supervisor down and waits for Run to return.
-func (h *harness) stop() {
-	if h.cancel == nil {
-		return
-	}
-	h.cancel()
-	h.cancel = nil
-	select {
-	case err := <-h.done:
-		if err != nil {
-			h.t.Errorf("Run() = %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		h.t.Fatal("Run did not return 30s after cancel")
-	}
 }
 
 // waitEvent returns the first event (from now on) matching pred.

@@ -1,7 +1,6 @@
 package watchdog_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vigilhq/vigil/faults/porttest"
+	"github.com/vigilhq/vigil/faults/runtest"
 	"github.com/vigilhq/vigil/watchdog"
 )
 
@@ -113,9 +113,7 @@ func TestSystemdNotify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sup.Run(ctx) }()
+	stop := runtest.Start(t, sup.Run, 30*time.Second)
 
 	const wait = 10 * time.Second
 	sd.next("READY=1", wait, has("READY=1"))
@@ -143,11 +141,8 @@ func TestSystemdNotify(t *testing.T) {
 	}
 	release()
 	sd.next("WATCHDOG=1 after release", wait, has("WATCHDOG=1"))
-	cancel()
-	sd.next("STOPPING=1", wait, has("STOPPING=1"))
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	stop()
+	sd.next("STOPPING=1", wait, has("STOPPING=1")) // Run sends it before it returns
 }
 
 // TestReadyTooEarly pins issue 11 (1): READY=1 went out as soon as every

@@ -1,7 +1,6 @@
 package watchdog_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilhq/vigil/faults/runtest"
 	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/proc/proctest"
 )
@@ -37,9 +37,7 @@ func TestEnvFileValuesStayPrivate(t *testing.T) {
 	}
 	var evBuf proctest.Buffer
 	sup.Events().Subscribe(func(ev watchdog.Event) { _ = json.NewEncoder(&evBuf).Encode(ev) })
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sup.Run(ctx) }()
+	stop := runtest.Start(t, sup.Run, 30*time.Second)
 	var environ string
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) && !strings.Contains(environ, secret) {
@@ -50,10 +48,7 @@ func TestEnvFileValuesStayPrivate(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	status, _ := json.Marshal(sup.Status())
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	stop()
 	if !strings.Contains(environ, "API_KEY="+secret) {
 		t.Fatal("the service never received API_KEY from env_file")
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vigilhq/vigil/faults/pgtest"
 	"github.com/vigilhq/vigil/faults/porttest"
+	"github.com/vigilhq/vigil/faults/runtest"
 	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/alert"
 	"github.com/vigilhq/vigil/watchdog/api"
@@ -123,10 +124,7 @@ func TestSolanaCheckDegradedOrUnhealthy(t *testing.T) {
           critical: %v
 `, helperCmd(t), rpc, tc.critical))
 			srv := api.New(h.sup, api.Options{Listen: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- srv.Run(ctx) }()
-			defer func() { cancel(); <-done }()
+			runtest.Start(t, srv.Run, 10*time.Second)
 			<-srv.Ready()
 			st := h.waitStatus(string(tc.health), "recon", 10*time.Second, func(s watchdog.ServiceStatus) bool {
 				return s.Health == tc.health && s.PID != 0 && len(s.Checks) == 1 && s.Checks[0].ConsecutiveFailures >= 2
@@ -182,10 +180,8 @@ alerts:
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	stopAlerts := runtest.Start(t, d.Run, 10*time.Second)
+	defer stopAlerts() // before the webhook servers close
 	h.sup.Events().Subscribe(d.Notify)
 
 	var worst time.Duration

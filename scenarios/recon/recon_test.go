@@ -2,7 +2,6 @@ package recon_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 	solanago "github.com/gagliardetto/solana-go"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/vigilhq/vigil/faults/pgtest"
+	"github.com/vigilhq/vigil/faults/runtest"
 	"github.com/vigilhq/vigil/scenarios/bank"
 	"github.com/vigilhq/vigil/scenarios/payments"
 	"github.com/vigilhq/vigil/scenarios/recon"
@@ -78,28 +78,14 @@ func startStack(t *testing.T, opts ...stackConfig) *stack {
 		}
 		simHandler.ServeHTTP(w, r)
 	}))
-	simCtx, stopSim := context.WithCancel(context.Background())
-	simDone := make(chan error, 1)
-	go func() { simDone <- s.sim.Run(simCtx) }()
-	t.Cleanup(func() {
-		stopSim()
-		<-simDone
-		solana.Close()
-	})
+	t.Cleanup(solana.Close)
+	runtest.Start(t, s.sim.Run, 10*time.Second) // stopped before solana closes
 	s.solanaURL = solana.URL
 	cfg.SolanaRPCURL = solana.URL
 	s.pool = refapitest.Pool(t, s.pg.DSN, recon.App(cfg))
 	var svc refapi.Service
 	s.recon, svc = refapitest.Serve(t, s.pool, recon.App(cfg))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- svc.(refapi.Runner).Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("recon Run = %v, want nil", err)
-		}
-	})
+	runtest.Start(t, svc.(refapi.Runner).Run, 30*time.Second) // stopped before the simulator
 	return s
 }
 

@@ -13,6 +13,8 @@ import (
 	"github.com/gagliardetto/solana-go/rpc"
 	"github.com/gagliardetto/solana-go/rpc/jsonrpc"
 	"go.uber.org/goleak"
+
+	"github.com/vigilhq/vigil/faults/runtest"
 )
 
 func TestMain(m *testing.M) {
@@ -40,23 +42,10 @@ func start(t *testing.T, opts Options) *harness {
 	}
 	sim := New(opts)
 	srv := httptest.NewServer(sim.Handler())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sim.Run(ctx) }()
+	t.Cleanup(srv.Close)
 	cl := rpc.New(srv.URL)
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run() = %v, want nil after cancel", err)
-			}
-		case <-time.After(waitBound):
-			t.Errorf("Run did not return within %s of cancel", waitBound)
-		}
-		_ = cl.Close()
-		srv.Close()
-	})
+	t.Cleanup(func() { _ = cl.Close() })
+	runtest.Start(t, sim.Run, waitBound) // stopped first: cleanups run last first
 	return &harness{sim: sim, url: srv.URL, cl: cl}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/vigilhq/vigil/faults/runtest"
 	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/config"
 	"github.com/vigilhq/vigil/watchdog/metrics"
@@ -67,30 +68,10 @@ func (r *receiver) next(t *testing.T) Alert {
 }
 
 // run starts d.Run and returns a stop func that cancels it and fails the
-// test unless Run returns within waitLimit.
+// test unless Run returns nil within waitLimit.
 func run(t *testing.T, d *Dispatcher) (stop func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	var stopped bool
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run = %v, want nil after cancel", err)
-			}
-		case <-time.After(waitLimit):
-			t.Fatalf("Run did not return within %s of cancel", waitLimit)
-		}
-	}
-	t.Cleanup(stop)
-	return stop
+	return runtest.Start(t, d.Run, waitLimit)
 }
 
 func webhookCfg(name, url string) config.Alert {

@@ -15,8 +15,10 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/vigilhq/vigil/faults/runtest"
 	"github.com/vigilhq/vigil/watchdog"
 	"github.com/vigilhq/vigil/watchdog/api"
+	"github.com/vigilhq/vigil/watchdog/api/apitest"
 	"github.com/vigilhq/vigil/watchdog/config"
 	"github.com/vigilhq/vigil/watchdog/metrics"
 )
@@ -60,25 +62,8 @@ services:
 	reg.MustRegister(api.NewCollector(sup.Status))
 	srv := api.New(sup, api.Options{Listen: cfg.API.Listen, Socket: cfg.API.Socket, Token: token, Gatherer: reg, Logger: logger,
 		Reload: func(context.Context) error { return fmt.Errorf("test: reload refused") }})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, 2)
-	go func() { _ = sup.Run(ctx); done <- struct{}{} }()
-	go func() {
-		if err := srv.Run(ctx); err != nil {
-			t.Error(err)
-		}
-		done <- struct{}{}
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		<-done
-	})
-	select {
-	case <-srv.Ready():
-	case <-time.After(10 * time.Second):
-		t.Fatal("API not ready")
-	}
+	runtest.Start(t, sup.Run, 30*time.Second)
+	apitest.Run(t, srv) // stopped first: cleanups run last first
 	e := &env{sup: sup, srv: srv, socket: cfg.API.Socket, base: "http://" + srv.Addr().String()}
 	e.waitRunning(t)
 	return e

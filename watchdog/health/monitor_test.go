@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/vigilhq/vigil/faults/runtest"
 	"github.com/vigilhq/vigil/watchdog/config"
 	"github.com/vigilhq/vigil/watchdog/metrics"
 )
@@ -98,25 +99,7 @@ func startMonitor(t *testing.T, c config.Check, opts ...Option) *harness {
 // fails the test if Run does not return promptly after cancellation.
 func runMonitor(t *testing.T, m *Monitor) (stop func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("Run() = %v, want nil after cancel", err)
-				}
-			case <-time.After(wait):
-				t.Fatalf("Run did not return within %s of cancel", wait)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return stop
+	return runtest.Start(t, m.Run, wait)
 }
 
 // feed makes the next run return o and returns the Result it produced.

@@ -4,12 +4,12 @@
 package solanasimtest
 
 import (
-	"context"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/vigilhq/vigil/faults/runtest"
 	"github.com/vigilhq/vigil/scenarios/solanasim"
 )
 
@@ -31,23 +31,10 @@ func Start(tb testing.TB, opts solanasim.Options) *Node {
 	}
 	sim := solanasim.New(opts)
 	rpcSrv := httptest.NewServer(sim.Handler())
+	tb.Cleanup(rpcSrv.Close)
 	wsSrv := httptest.NewServer(sim.PubSubHandler())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sim.Run(ctx) }()
-	tb.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				tb.Errorf("solanasim Run() = %v, want nil", err)
-			}
-		case <-time.After(10 * time.Second):
-			tb.Errorf("solanasim Run did not return within 10s of cancel")
-		}
-		wsSrv.Close()
-		rpcSrv.Close()
-	})
+	tb.Cleanup(wsSrv.Close)
+	runtest.Start(tb, sim.Run, 10*time.Second) // stopped first: cleanups run last first
 	return &Node{Sim: sim, RPC: rpcSrv.URL, WS: "ws" + strings.TrimPrefix(wsSrv.URL, "http")}
 }
 
