@@ -143,38 +143,69 @@ debian_mirror() {
 	echo "${uri:-http://deb.debian.org/debian}"
 }
 
-# --- postgres --------------------------------------------------------------
-
-# build_pg_rootfs TAG: debootstrap minbase + postgresql-15, imported as TAG.
-build_pg_rootfs() {
-	local tag=$1 dir
+# debootstrap_into DIR PACKAGES: a minbase $SUITE with PACKAGES
+# (comma-separated) in DIR; installs debootstrap first if it is missing.
+# On failure it shows the tail of the log, DIR.log, and exits.
+debootstrap_into() {
+	local dir=$1 packages=$2
 	command -v debootstrap >/dev/null || {
 		say "installing debootstrap"
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null ||
 			{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null; }
 	}
-	tmpdir dir
 	TMPDIRS+=("$dir.log")
-	say "debootstrap $SUITE with $PG_PACKAGES from $(debian_mirror) (about a minute)"
-	debootstrap --variant=minbase --include="$PG_PACKAGES" "$SUITE" "$dir" "$(debian_mirror)" \
+	say "debootstrap $SUITE with $packages from $(debian_mirror) (about a minute)"
+	debootstrap --variant=minbase --include="$packages" "$SUITE" "$dir" "$(debian_mirror)" \
 		>"$dir.log" 2>&1 || { tail -n 30 "$dir.log" >&2; die "debootstrap failed (see the log tail above)"; }
-	# The package's own cluster and caches are dead weight: the entrypoint
-	# runs initdb into $PGDATA on first start.
-	rm -rf "$dir"/var/lib/postgresql/15 "$dir"/etc/postgresql/15 \
-		"$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* \
+}
+
+# import_rootfs DIR TAG CHANGE...: drops apt's caches and the docs from the
+# root file system in DIR and imports it as TAG, each CHANGE passed to
+# `docker import -c`.
+import_rootfs() {
+	local dir=$1 tag=$2 change changes=()
+	shift 2
+	for change in "$@"; do changes+=(-c "$change"); done
+	rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* \
 		"$dir"/usr/share/doc/* "$dir"/usr/share/man/* "$dir"/usr/share/locale/*
-	tar --numeric-owner -C "$dir" -c . |
-		docker import -c 'LABEL vigil.image=postgres-rootfs' - "$tag" >/dev/null
+	tar --numeric-owner -C "$dir" -c . | docker import "${changes[@]}" - "$tag" >/dev/null
+}
+
+# up_to_date TAG: true, saying so, when TAG exists and --force is off.
+up_to_date() {
+	[ "$FORCE" = 0 ] && image_exists "$1" && say "$1 is up to date"
+}
+
+# skip_missing NAME PKG...: true, recording NAME as skipped, when any PKG
+# does not exist yet.
+skip_missing() {
+	local name=$1 missing
+	shift
+	missing=$(missing_cmds "$@")
+	[ -n "$missing" ] || return 1
+	SKIPPED[$name]="missing Go package(s): $missing"
+}
+
+# --- postgres --------------------------------------------------------------
+
+# build_pg_rootfs TAG: debootstrap minbase + postgresql-15, imported as TAG.
+build_pg_rootfs() {
+	local tag=$1 dir
+	tmpdir dir
+	debootstrap_into "$dir" "$PG_PACKAGES"
+	# The package's own cluster is dead weight: the entrypoint runs initdb
+	# into $PGDATA on first start.
+	rm -rf "$dir"/var/lib/postgresql/15 "$dir"/etc/postgresql/15
+	import_rootfs "$dir" "$tag" 'LABEL vigil.image=postgres-rootfs'
 }
 
 build_postgres() {
 	local rootfs_hash rootfs hash tag ctx
-	rootfs_hash=$({ declare -f build_pg_rootfs; echo "$SUITE $PG_PACKAGES"; } | hash_text)
+	rootfs_hash=$({ declare -f build_pg_rootfs debootstrap_into import_rootfs; echo "$SUITE $PG_PACKAGES"; } | hash_text)
 	rootfs=vigil/postgres-rootfs:15-$rootfs_hash
 	hash=$({ echo "$rootfs"; declare -f build_postgres; hash_files "$IMAGES"/postgres/*; } | hash_text)
 	tag=vigil/postgres:15-$hash
-	if [ "$FORCE" = 0 ] && image_exists "$tag"; then
-		say "$tag is up to date"
+	if up_to_date "$tag"; then
 		finish postgres vigil/postgres "$tag" 15
 		return
 	fi
@@ -195,8 +226,7 @@ build_toxiproxy() {
 	local hash tag ctx
 	hash=$({ go version; echo "github.com/Shopify/toxiproxy/v2/cmd/server@$TOXIPROXY_VERSION"; declare -f build_toxiproxy; hash_files "$IMAGES"/toxiproxy/*; } | hash_text)
 	tag=vigil/toxiproxy:${TOXIPROXY_VERSION#v}-$hash
-	if [ "$FORCE" = 0 ] && image_exists "$tag"; then
-		say "$tag is up to date"
+	if up_to_date "$tag"; then
 		finish toxiproxy vigil/toxiproxy "$tag"
 		return
 	fi
@@ -215,17 +245,14 @@ build_toxiproxy() {
 # --- solanasim ---------------------------------------------------------------
 
 build_solanasim() {
-	local missing inputs hash tag ctx
-	missing=$(missing_cmds cmd/solanasim)
-	if [ -n "$missing" ]; then
-		SKIPPED[solanasim]="missing Go package(s): $missing"
+	local inputs hash tag ctx
+	if skip_missing solanasim cmd/solanasim; then
 		return
 	fi
 	inputs=$(go_inputs ./cmd/solanasim) || die "go list ./cmd/solanasim failed: fix the package or build other images by name"
 	hash=$({ declare -f build_solanasim go_binary; echo "$inputs"; hash_files "$IMAGES"/solanasim/*; } | hash_text)
 	tag=vigil/solanasim:$hash
-	if [ "$FORCE" = 0 ] && image_exists "$tag"; then
-		say "$tag is up to date"
+	if up_to_date "$tag"; then
 		finish solanasim vigil/solanasim "$tag"
 		return
 	fi
@@ -245,18 +272,15 @@ STACK_CMDS="cmd/watchdog cmd/pgapi cmd/bankapi cmd/reconapi cmd/solanasim"
 # supervising the three APIs from ci/images/stack/vigil.yaml. It is skipped
 # until every package in STACK_CMDS exists.
 build_stack() {
-	local missing inputs hash tag ctx p pkgs=()
-	missing=$(missing_cmds $STACK_CMDS)
-	if [ -n "$missing" ]; then
-		SKIPPED[stack]="missing Go package(s): $missing"
+	local inputs hash tag ctx p pkgs=()
+	if skip_missing stack $STACK_CMDS; then
 		return
 	fi
 	for p in $STACK_CMDS; do pkgs+=("./$p"); done
 	inputs=$(go_inputs "${pkgs[@]}") || die "go list ${pkgs[*]} failed: fix the packages or build other images by name"
 	hash=$({ declare -f build_stack go_binary; echo "$inputs"; hash_files "$IMAGES"/stack/*; } | hash_text)
 	tag=vigil/stack:$hash
-	if [ "$FORCE" = 0 ] && image_exists "$tag"; then
-		say "$tag is up to date"
+	if up_to_date "$tag"; then
 		finish stack vigil/stack "$tag"
 		return
 	fi

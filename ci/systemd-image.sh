@@ -8,11 +8,12 @@
 #   --force  rebuild even when an image with the inputs' tag exists
 #   --print  print VIGIL_SYSTEMD_IMAGE=tag if the image exists, build nothing
 #
-# The tag carries a hash of this script's builder function and the package
-# list; unchanged inputs and an existing tag mean no rebuild. The image is
-# also tagged :latest. It holds no Vigil binary: the test mounts the ones it
-# builds. How to boot it on a host without CAP_SYS_RESOURCE (where
-# --privileged fails): see SYSTEMD_RUN_FLAGS below, also in docs/operations.md.
+# The tag carries a hash of this script's builder function, the rootfs
+# helpers it shares with ci/images.sh and the package list; unchanged inputs
+# and an existing tag mean no rebuild. The image is also tagged :latest. It
+# holds no Vigil binary: the test mounts the ones it builds. How to boot it
+# on a host without CAP_SYS_RESOURCE (where --privileged fails): see
+# SYSTEMD_RUN_FLAGS below, also in docs/operations.md.
 #
 # Environment: VIGIL_DEBIAN_MIRROR as for ci/images.sh.
 set -euo pipefail
@@ -28,16 +29,8 @@ SYSTEMD_RUN_FLAGS="--cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=
 # build_systemd_rootfs TAG: debootstrap minbase + systemd, imported as TAG.
 build_systemd_rootfs() {
 	local tag=$1 dir u
-	command -v debootstrap >/dev/null || {
-		say "installing debootstrap"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null ||
-			{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null; }
-	}
 	tmpdir dir
-	TMPDIRS+=("$dir.log")
-	say "debootstrap $SUITE with $SYSTEMD_PACKAGES from $(debian_mirror) (about a minute)"
-	debootstrap --variant=minbase --include="$SYSTEMD_PACKAGES" "$SUITE" "$dir" "$(debian_mirror)" \
-		>"$dir.log" 2>&1 || { tail -n 30 "$dir.log" >&2; die "debootstrap failed (see the log tail above)"; }
+	debootstrap_into "$dir" "$SYSTEMD_PACKAGES"
 	# Units that need hardware or a console, absent in a container: masked so
 	# the boot reaches multi-user.target without failed units.
 	for u in getty@tty1.service console-getty.service systemd-udevd.service systemd-udev-trigger.service \
@@ -48,20 +41,14 @@ build_systemd_rootfs() {
 	# A fixed machine id would be shared by every container; an empty file
 	# makes systemd generate one per boot.
 	: >"$dir/etc/machine-id"
-	rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* \
-		"$dir"/usr/share/doc/* "$dir"/usr/share/man/* "$dir"/usr/share/locale/*
-	tar --numeric-owner -C "$dir" -c . |
-		docker import -c 'LABEL vigil.image=systemd' -c 'ENV container=docker' \
-			-c 'CMD ["/sbin/init"]' - "$tag" >/dev/null
+	import_rootfs "$dir" "$tag" 'LABEL vigil.image=systemd' 'ENV container=docker' 'CMD ["/sbin/init"]'
 }
 
 build_systemd() {
 	local hash tag
-	hash=$({ declare -f build_systemd_rootfs; echo "$SUITE $SYSTEMD_PACKAGES"; } | hash_text)
+	hash=$({ declare -f build_systemd_rootfs debootstrap_into import_rootfs; echo "$SUITE $SYSTEMD_PACKAGES"; } | hash_text)
 	tag=vigil/systemd:252-$hash
-	if [ "$FORCE" = 0 ] && image_exists "$tag"; then
-		say "$tag is up to date"
-	else
+	if ! up_to_date "$tag"; then
 		timed "$tag" build_systemd_rootfs "$tag"
 	fi
 	finish systemd vigil/systemd "$tag"
@@ -73,7 +60,7 @@ systemd_main() {
 		case $1 in
 		--force) FORCE=1 ;;
 		--print) PRINT=1 ;;
-		-h | --help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; return 0 ;;
+		-h | --help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; return 0 ;;
 		*) die "unknown argument $1 (want --force or --print)" ;;
 		esac
 		shift

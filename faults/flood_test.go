@@ -13,57 +13,33 @@ import (
 )
 
 // countingServer accepts on loopback and tracks open connections; its
-// goroutines are stopped and waited for in t.Cleanup.
+// goroutines are stopped and waited for in t.Cleanup (porttest.Serve).
 type countingServer struct {
-	ln   net.Listener
+	addr string
 	mu   sync.Mutex
 	open int
 	seen int
-	wg   sync.WaitGroup
 }
 
 func startCountingServer(t *testing.T) *countingServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &countingServer{ln: ln}
-	var conns sync.Map
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+	s := &countingServer{}
+	s.addr = porttest.Serve(t, func(c net.Conn) {
+		s.mu.Lock()
+		s.open++
+		s.seen++
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			s.open--
+			s.mu.Unlock()
+		}()
+		var b [64]byte
 		for {
-			c, err := ln.Accept()
-			if err != nil {
+			if _, err := c.Read(b[:]); err != nil {
 				return
 			}
-			s.mu.Lock()
-			s.open++
-			s.seen++
-			s.mu.Unlock()
-			conns.Store(c, true)
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				var b [64]byte
-				for {
-					if _, err := c.Read(b[:]); err != nil {
-						break
-					}
-				}
-				c.Close()
-				conns.Delete(c)
-				s.mu.Lock()
-				s.open--
-				s.mu.Unlock()
-			}()
 		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		conns.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true })
-		s.wg.Wait()
 	})
 	return s
 }
@@ -76,7 +52,7 @@ func (s *countingServer) counts() (open, seen int) {
 
 func TestConnFloodOpensBoundedConnsAndRevertCloses(t *testing.T) {
 	srv := startCountingServer(t)
-	f := FloodConns(srv.ln.Addr().String(), 200)
+	f := FloodConns(srv.addr, 200)
 	revert := mustInject(context.Background(), t, f)
 	if opened, failed := f.Counts(); opened != 200 || failed != 0 {
 		t.Fatalf("Counts() = %d, %d, want 200, 0", opened, failed)
@@ -99,7 +75,7 @@ func TestConnFloodOpensBoundedConnsAndRevertCloses(t *testing.T) {
 
 func TestConnFloodHoldClosesWithoutRevert(t *testing.T) {
 	srv := startCountingServer(t)
-	f := &ConnFlood{Addr: srv.ln.Addr().String(), Conns: 20, Hold: 50 * time.Millisecond}
+	f := &ConnFlood{Addr: srv.addr, Conns: 20, Hold: 50 * time.Millisecond}
 	revert := mustInject(context.Background(), t, f)
 	defer revert(context.Background())
 	eventually(t, 10*time.Second, "flood closed by Hold", func() (bool, string) {

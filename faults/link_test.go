@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,8 @@ import (
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+
+	"github.com/vigilhq/vigil/faults/porttest"
 )
 
 // toxiEnv is an embedded Toxiproxy (its HTTP API on an httptest server on
@@ -45,38 +46,7 @@ func startToxiproxy(t *testing.T) *toxiEnv {
 // startEcho serves a line echo on loopback until t ends.
 func startEcho(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		wg    sync.WaitGroup
-		conns sync.Map
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Store(c, true)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer conns.Delete(c)
-				defer c.Close()
-				_, _ = io.Copy(c, c)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		conns.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true })
-		wg.Wait()
-	})
-	return ln.Addr().String()
+	return porttest.Serve(t, func(c net.Conn) { _, _ = io.Copy(c, c) })
 }
 
 // roundTrip dials addr, sends one line and reads it back within d.

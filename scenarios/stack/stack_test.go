@@ -3,19 +3,7 @@ package stack
 import (
 	"os"
 	"testing"
-
-	"go.uber.org/goleak"
 )
-
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		// Idle keep-alive connections kept by library HTTP clients we cannot
-		// close (testcontainers' HTTP wait strategy, the toxiproxy client):
-		// not goroutines this package starts.
-		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
-		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
-	)
-}
 
 func TestOptionsDefaults(t *testing.T) {
 	tests := []struct {

@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/vigilhq/vigil/faults/porttest"
 	"github.com/vigilhq/vigil/watchdog/config"
 )
 
@@ -16,54 +16,20 @@ import (
 // client closes it.
 func lineServer(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	conns := make(chan net.Conn, 64)
-	t.Cleanup(func() {
-		ln.Close()
-		close(conns)
-		for c := range conns {
-			c.Close()
-		}
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	return porttest.Serve(t, func(c net.Conn) {
+		r := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
+			line, err := r.ReadString('\n')
 			if err != nil {
 				return
 			}
-			select {
-			case conns <- c:
-			default:
-				c.Close()
-				continue
+			if strings.TrimSpace(line) == "PING" {
+				c.Write([]byte("+PONG\r\n"))
+			} else {
+				c.Write([]byte("NOPE\r\n"))
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				r := bufio.NewReader(c)
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if strings.TrimSpace(line) == "PING" {
-						c.Write([]byte("+PONG\r\n"))
-					} else {
-						c.Write([]byte("NOPE\r\n"))
-					}
-				}
-			}()
 		}
-	}()
-	return ln.Addr().String()
+	})
 }
 
 func TestTCP(t *testing.T) {

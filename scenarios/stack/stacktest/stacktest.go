@@ -1,6 +1,7 @@
-// Package stacktest starts the container stack for tests (Require) and
+// Package stacktest starts the container stack for tests (Require),
 // decides what a missing prerequisite does to a test: fail under CI=true,
-// skip loudly elsewhere (MissingPrerequisite). Package stack itself does
+// skip loudly elsewhere (MissingPrerequisite), and checks a package that
+// starts the stack for leaks (VerifyTestMain). Package stack itself does
 // not import testing.
 package stacktest
 
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/vigilhq/vigil/scenarios/stack"
 )
@@ -54,6 +57,17 @@ func MissingPrerequisite(tb testing.TB, err error) {
 		tb.Fatalf("CI=true and a prerequisite is missing: %v", err)
 	}
 	tb.Skipf("SKIPPING (prerequisite missing; with CI=true this fails): %v", err)
+}
+
+// VerifyTestMain is goleak.VerifyTestMain for a package whose tests start
+// the stack. It ignores the idle keep-alive connections that library HTTP
+// clients we cannot close keep (testcontainers' HTTP wait strategy, the
+// toxiproxy client): they are not goroutines the package starts.
+func VerifyTestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
+	)
 }
 
 // tbWriter turns log lines into tb.Log lines.

@@ -1,0 +1,9 @@
+package stack_test
+
+import (
+	"testing"
+
+	"github.com/vigilhq/vigil/scenarios/stack/stacktest"
+)
+
+func TestMain(m *testing.M) { stacktest.VerifyTestMain(m) }
